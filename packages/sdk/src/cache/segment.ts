@@ -1,0 +1,160 @@
+import { CacheError } from "./error.ts";
+import { Notify } from "./notify.ts";
+import { type SegmentInfo, validateSegmentInfo } from "./segment-info.ts";
+
+/** State shared by every handle of one segment. */
+class SegmentState {
+  readonly info: Readonly<SegmentInfo>;
+  chunks: Uint8Array[] = [];
+  /** `undefined` while open, `null` once finished cleanly, or the error it was closed with. */
+  end: CacheError | null | undefined;
+  publishers = 1;
+  subscribers = 1;
+  readonly changed = new Notify();
+
+  constructor(info: Readonly<SegmentInfo>) {
+    this.info = info;
+  }
+
+  finish(end: CacheError | null): void {
+    if (this.end !== undefined) return;
+    this.end = end;
+    this.changed.notify();
+  }
+}
+
+/**
+ * Creates a segment: a stream of byte chunks that arrive over time.
+ * Throws TypeError naming the field when `info` is invalid.
+ */
+export function createSegment(info: SegmentInfo): [SegmentPublisher, SegmentSubscriber] {
+  const state = new SegmentState(validateSegmentInfo(info));
+  return [new SegmentPublisher(state), new SegmentSubscriber(state, 0)];
+}
+
+/** Writes chunks into a segment. Clone it to write from several places; the segment finishes when every clone is closed. */
+export class SegmentPublisher {
+  readonly #state: SegmentState;
+  #closed = false;
+
+  /** @internal use createSegment() */
+  constructor(state: SegmentState) {
+    this.#state = state;
+  }
+
+  get sequence(): number {
+    return this.#state.info.sequence;
+  }
+  get priority(): number {
+    return this.#state.info.priority;
+  }
+  get expiresMs(): number | undefined {
+    return this.#state.info.expiresMs;
+  }
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Appends a chunk. The bytes are shared with every reader, not copied: do not modify them afterwards.
+   * Throws `closed` when this handle or the segment is closed, or when no reader is left.
+   */
+  writeChunk(bytes: Uint8Array): void {
+    if (this.#closed) throw CacheError.closed("segment publisher is closed");
+    if (!(bytes instanceof Uint8Array)) throw new TypeError("writeChunk needs a Uint8Array");
+    const state = this.#state;
+    if (state.end !== undefined) throw CacheError.closed("segment is finished");
+    if (state.subscribers === 0) throw CacheError.closed("segment has no readers left");
+    state.chunks.push(bytes);
+    state.changed.notify();
+  }
+
+  clone(): SegmentPublisher {
+    if (this.#closed) throw CacheError.closed("segment publisher is closed");
+    this.#state.publishers++;
+    return new SegmentPublisher(this.#state);
+  }
+
+  /**
+   * Closes this handle. Without an error the segment finishes once every publisher clone is closed;
+   * with an error the segment ends now, and readers drain what was written before they see it.
+   */
+  close(error?: CacheError): void {
+    if (error !== undefined && !(error instanceof CacheError)) {
+      throw new TypeError("close(error) needs a CacheError");
+    }
+    if (this.#closed) return;
+    this.#closed = true;
+    const state = this.#state;
+    state.publishers--;
+    if (error !== undefined) state.finish(error);
+    else if (state.publishers === 0) state.finish(null);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** Reads a segment's chunks in the order written. Every clone reads every chunk from its own position. */
+export class SegmentSubscriber {
+  readonly #state: SegmentState;
+  #index: number;
+  #closed = false;
+
+  /** @internal use createSegment() */
+  constructor(state: SegmentState, index: number) {
+    this.#state = state;
+    this.#index = index;
+  }
+
+  get sequence(): number {
+    return this.#state.info.sequence;
+  }
+  get priority(): number {
+    return this.#state.info.priority;
+  }
+  get expiresMs(): number | undefined {
+    return this.#state.info.expiresMs;
+  }
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The next chunk, waiting for it if needed; `undefined` once the segment finished and all was read
+   * (or this handle was closed while waiting). Rejects with the segment's error after draining.
+   */
+  async readChunk(): Promise<Uint8Array | undefined> {
+    if (this.#closed) throw CacheError.closed("segment subscriber is closed");
+    const state = this.#state;
+    for (;;) {
+      if (this.#index < state.chunks.length) return state.chunks[this.#index++];
+      if (state.end === null) return undefined;
+      if (state.end !== undefined) throw state.end;
+      await state.changed.wait();
+      if (this.#closed) return undefined;
+    }
+  }
+
+  /** A new reader at this reader's position. */
+  clone(): SegmentSubscriber {
+    if (this.#closed) throw CacheError.closed("segment subscriber is closed");
+    this.#state.subscribers++;
+    return new SegmentSubscriber(this.#state, this.#index);
+  }
+
+  /** Closes this reader. When the last one closes, the bytes are released and publishers see `closed`. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const state = this.#state;
+    state.subscribers--;
+    if (state.subscribers === 0) state.chunks = [];
+    state.changed.notify();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,315 @@
+import { CacheError } from "./error.ts";
+import { Heap } from "./heap.ts";
+import { Notify } from "./notify.ts";
+import { createSegment, type SegmentPublisher, SegmentSubscriber } from "./segment.ts";
+import type { SegmentInfo } from "./segment-info.ts";
+
+/** One position in the track. The slot outlives its segment, so readers' positions stay valid. */
+interface Slot {
+  readonly sequence: number;
+  readonly priority: number;
+  /** When the segment leaves the cache (performance.now() time); Infinity without a time to live. */
+  readonly deadline: number;
+  /** The track's own handle on the segment; undefined once expired or released. */
+  segment: SegmentSubscriber | undefined;
+}
+
+/** Lowest priority value first; equal priority, newest (highest sequence) first. */
+const moreImportant = (a: Slot, b: Slot): boolean =>
+  a.priority < b.priority || (a.priority === b.priority && a.sequence > b.sequence);
+
+const expiresSooner = (a: Slot, b: Slot): boolean => a.deadline < b.deadline;
+
+/** How many pruned slots may pile up at the front of the array before it is compacted. */
+const COMPACT_AFTER = 64;
+
+/** State shared by every handle of one track. */
+class TrackState {
+  readonly name: string;
+  /** Slots in insertion order; the absolute position of slots[i] is offset + i. */
+  slots: Slot[] = [];
+  offset = 0;
+  /** Index in `slots` of the first slot not pruned. */
+  head = 0;
+  /** Sequence numbers of every slot not yet pruned, expired ones included (duplicates are refused). */
+  readonly bySequence = new Map<number, Slot>();
+  readonly expiries = new Heap<Slot>(expiresSooner);
+  timer: ReturnType<typeof setTimeout> | undefined;
+  timerDeadline = Number.POSITIVE_INFINITY;
+  /** `undefined` while open, `null` once closed cleanly, or the error it was closed with. */
+  end: CacheError | null | undefined;
+  publishers = 1;
+  subscribers = 1;
+  readonly changed = new Notify();
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  /** Absolute position of the first slot not pruned. */
+  get start(): number {
+    return this.offset + this.head;
+  }
+
+  /** Absolute position one past the newest slot. */
+  get stop(): number {
+    return this.offset + this.slots.length;
+  }
+
+  slotAt(position: number): Slot {
+    return this.slots[position - this.offset] as Slot;
+  }
+
+  /** Takes ownership of `segment`. The caller has checked that the track is open. */
+  insert(segment: SegmentSubscriber): void {
+    const { sequence, priority, expiresMs } = segment;
+    if (this.bySequence.has(sequence)) {
+      throw new CacheError("duplicate", { message: `track ${this.name} already holds segment ${sequence}` });
+    }
+    const deadline = expiresMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + expiresMs;
+    const slot: Slot = { sequence, priority, deadline, segment };
+    this.slots.push(slot);
+    this.bySequence.set(sequence, slot);
+    if (expiresMs !== undefined) {
+      this.expiries.push(slot);
+      this.schedule();
+    }
+    this.changed.notify();
+  }
+
+  /** Expires what is due now; cheap when nothing is. */
+  expireDue(): void {
+    const next = this.expiries.peek();
+    if (next === undefined || next.deadline > performance.now()) return;
+    const now = performance.now();
+    for (let slot = this.expiries.peek(); slot !== undefined && slot.deadline <= now; slot = this.expiries.peek()) {
+      this.expiries.pop();
+      release(slot);
+    }
+    this.prune();
+    this.schedule();
+  }
+
+  /** Drops expired slots from the front so memory does not grow with the track's age. */
+  prune(): void {
+    const slots = this.slots;
+    while (this.head < slots.length && (slots[this.head] as Slot).segment === undefined) {
+      this.bySequence.delete((slots[this.head] as Slot).sequence);
+      this.head++;
+    }
+    if (this.head > COMPACT_AFTER && this.head * 2 >= slots.length) {
+      this.slots = slots.slice(this.head);
+      this.offset += this.head;
+      this.head = 0;
+    }
+  }
+
+  /** One timer, for the earliest deadline. */
+  schedule(): void {
+    const next = this.expiries.peek();
+    const deadline = next?.deadline ?? Number.POSITIVE_INFINITY;
+    if (deadline === this.timerDeadline) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDeadline = deadline;
+    if (next === undefined) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerDeadline = Number.POSITIVE_INFINITY;
+        this.expireDue();
+        // Timers may fire a little early by performance.now(): re-arm for whatever is still due.
+        this.schedule();
+      },
+      Math.max(0, deadline - performance.now()),
+    );
+  }
+
+  close(end: CacheError | null): void {
+    if (this.end !== undefined) return;
+    this.end = end;
+    this.changed.notify();
+    if (this.subscribers === 0) this.releaseAll();
+  }
+
+  /** Nobody can read any more: let go of every segment and the timer. */
+  releaseAll(): void {
+    for (let i = this.head; i < this.slots.length; i++) release(this.slots[i] as Slot);
+    this.slots = [];
+    this.offset = 0;
+    this.head = 0;
+    this.bySequence.clear();
+    this.expiries.clear();
+    this.schedule();
+  }
+}
+
+function release(slot: Slot): void {
+  slot.segment?.close();
+  slot.segment = undefined;
+}
+
+/**
+ * Creates a track: a named series of segments, read in priority order.
+ * The track closes when every publisher or every subscriber handle is closed.
+ */
+export function createTrack(name: string): [TrackPublisher, TrackSubscriber] {
+  if (typeof name !== "string") throw new TypeError(`track name must be a string, got ${typeof name}`);
+  const state = new TrackState(name);
+  return [new TrackPublisher(state), new TrackSubscriber(state, 0, new Heap(moreImportant))];
+}
+
+/** Inserts segments into a track. Clone it to insert from several places. */
+export class TrackPublisher {
+  readonly #state: TrackState;
+  #closed = false;
+
+  /** @internal use createTrack() */
+  constructor(state: TrackState) {
+    this.#state = state;
+  }
+
+  get name(): string {
+    return this.#state.name;
+  }
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Inserts a segment, taking ownership of the handle (the track closes it when the segment expires;
+   * pass `segment.clone()` to keep reading it yourself). On error the handle stays the caller's.
+   * Throws `duplicate` if the track holds that sequence number, `closed` if the track or handle is closed.
+   */
+  insertSegment(segment: SegmentSubscriber): void {
+    this.#checkOpen();
+    if (!(segment instanceof SegmentSubscriber)) throw new TypeError("insertSegment needs a SegmentSubscriber");
+    if (segment.isClosed) throw CacheError.closed("cannot insert a closed segment subscriber");
+    this.#state.insert(segment);
+  }
+
+  /** Creates a segment and inserts it. Throws TypeError naming the field when `info` is invalid. */
+  createSegment(info: SegmentInfo): SegmentPublisher {
+    const [publisher, subscriber] = createSegment(info);
+    try {
+      this.#checkOpen();
+      this.#state.insert(subscriber);
+    } catch (error) {
+      subscriber.close();
+      publisher.close();
+      throw error;
+    }
+    return publisher;
+  }
+
+  clone(): TrackPublisher {
+    if (this.#closed) throw CacheError.closed("track publisher is closed");
+    this.#state.publishers++;
+    return new TrackPublisher(this.#state);
+  }
+
+  /**
+   * Closes this handle. Without an error the track closes once every publisher clone is closed;
+   * with an error the track closes now with it. Either way subscribers drain what is cached first.
+   */
+  close(error?: CacheError): void {
+    if (error !== undefined && !(error instanceof CacheError)) {
+      throw new TypeError("close(error) needs a CacheError");
+    }
+    if (this.#closed) return;
+    this.#closed = true;
+    const state = this.#state;
+    state.publishers--;
+    if (error !== undefined) state.close(error);
+    else if (state.publishers === 0) state.close(null);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw CacheError.closed("track publisher is closed");
+    const state = this.#state;
+    if (state.end !== undefined || state.subscribers === 0) {
+      throw CacheError.closed(`track ${state.name} is closed`);
+    }
+  }
+}
+
+/** Receives a track's segments, most important first. Every clone receives every new segment. */
+export class TrackSubscriber {
+  readonly #state: TrackState;
+  /** Absolute position of the next slot this reader has not looked at. */
+  #position: number;
+  /** Segments seen but not yet returned, most important on top. */
+  readonly #pending: Heap<Slot>;
+  #closed = false;
+
+  /** @internal use createTrack() */
+  constructor(state: TrackState, position: number, pending: Heap<Slot>) {
+    this.#state = state;
+    this.#position = position;
+    this.#pending = pending;
+  }
+
+  get name(): string {
+    return this.#state.name;
+  }
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The most important segment this reader has not been given yet, waiting (without polling) when
+   * there is none. Each call returns a new handle of its own; close it when done reading.
+   * Once the track is closed: drains what is cached, then `undefined`, or rejects with the track's error.
+   */
+  async nextSegment(): Promise<SegmentSubscriber | undefined> {
+    if (this.#closed) throw CacheError.closed("track subscriber is closed");
+    const state = this.#state;
+    const pending = this.#pending;
+    for (;;) {
+      state.expireDue();
+      const stop = state.stop;
+      for (let position = Math.max(this.#position, state.start); position < stop; position++) {
+        const slot = state.slotAt(position);
+        if (slot.segment !== undefined) pending.push(slot);
+      }
+      this.#position = stop;
+
+      for (let slot = pending.pop(); slot !== undefined; slot = pending.pop()) {
+        if (slot.segment !== undefined) return slot.segment.clone();
+      }
+
+      if (state.end === null) return undefined;
+      if (state.end !== undefined) throw state.end;
+      await state.changed.wait();
+      if (this.#closed) return undefined;
+    }
+  }
+
+  /** A new reader that gets what this one has not read yet, and everything new. */
+  clone(): TrackSubscriber {
+    if (this.#closed) throw CacheError.closed("track subscriber is closed");
+    this.#state.subscribers++;
+    return new TrackSubscriber(this.#state, this.#position, this.#pending.copy());
+  }
+
+  /** Closes this reader. When the last one closes, the track closes and lets go of its segments. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pending.clear();
+    const state = this.#state;
+    state.subscribers--;
+    state.changed.notify();
+    if (state.subscribers > 0) return;
+    if (state.end === undefined) state.close(null);
+    else state.releaseAll();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
