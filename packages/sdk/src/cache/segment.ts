@@ -125,7 +125,14 @@ export class SegmentSubscriber {
    * The next chunk, waiting for it if needed; `undefined` once the segment finished and all was read
    * (or this handle was closed while waiting). Rejects with the segment's error after draining.
    */
-  async readChunk(): Promise<Uint8Array | undefined> {
+  readChunk(): Promise<Uint8Array | undefined> {
+    // Fast path: a chunk is already there (the common case for a reader that keeps up).
+    const chunks = this.#state.chunks;
+    if (!this.#closed && this.#index < chunks.length) return Promise.resolve(chunks[this.#index++]);
+    return this.#waitForChunk();
+  }
+
+  async #waitForChunk(): Promise<Uint8Array | undefined> {
     if (this.#closed) throw CacheError.closed("segment subscriber is closed");
     const state = this.#state;
     for (;;) {

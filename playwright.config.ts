@@ -1,0 +1,57 @@
+import { defineConfig } from "@playwright/test";
+import { PORTS } from "./e2e/ports.ts";
+
+/** Debian's Chromium: a test tool's own browser download cannot work on this machine. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export default defineConfig({
+  testDir: "e2e",
+  testMatch: "**/*.spec.ts",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 2,
+  forbidOnly: true,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    browserName: "chromium",
+    headless: true,
+    launchOptions: {
+      executablePath: CHROMIUM,
+      // No --disable-quic: WebTransport runs on QUIC.
+      args: [
+        "--no-sandbox",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        "--disable-renderer-backgrounding",
+        "--disable-background-timer-throttling",
+        "--disable-backgrounding-occluded-windows",
+      ],
+    },
+  },
+  webServer: [
+    {
+      command: `pnpm --filter ./examples/player build && pnpm --filter ./examples/player preview --port ${PORTS.player}`,
+      url: `http://127.0.0.1:${PORTS.player}/`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+    {
+      command: `pnpm --filter ./examples/camera build && pnpm --filter ./examples/camera preview --port ${PORTS.camera}`,
+      url: `http://127.0.0.1:${PORTS.camera}/`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+    {
+      command: `pnpm exec vite --config e2e/fixtures/vite.config.ts --port ${PORTS.fixtures}`,
+      url: `http://127.0.0.1:${PORTS.fixtures}/cache-worker/`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+  ],
+});
