@@ -1,0 +1,156 @@
+// The relay's command line: `pnpm relay [flags]`. Prints one line once ready:
+//   moqkit relay listening https://HOST:PORT certificate-sha256=HEX
+import { serveCertificate } from "./certificate-endpoint.ts";
+import { handleEchoSession } from "./echo.ts";
+import { type Certificate, generateCertificate, loadCertificate, needsRenewal } from "./webtransport/certificate.ts";
+import { listen, type WebTransportServer } from "./webtransport/index.ts";
+
+const HELP = `moqkit relay: the local MoQ relay (for now a WebTransport echo placeholder).
+
+Usage: pnpm relay [flags]
+
+  --host ADDRESS         address to listen on (default 127.0.0.1; ::1 for IPv6)
+  --port N               UDP port for QUIC/WebTransport, and the same TCP port for
+                         GET /certificate.sha256 (default 4443; 0 picks a free one)
+  --cert FILE --key FILE PEM certificate and key to use instead of a generated one
+                         (ECDSA P-256, valid under 14 days, for serverCertificateHashes)
+  --token TOKEN          require ?token=TOKEN (or Authorization: Bearer TOKEN): 401 if
+                         missing, 403 if wrong
+  --max-sessions N       WebTransport sessions per connection (default 16)
+  --max-streams N        open streams per session (default 4096)
+  --quiet                log only errors
+  --help                 this text
+
+Paths: /echo (and /) echo streams and datagrams; /sink counts bytes; others get 404.
+`;
+
+interface Flags {
+  host: string;
+  port: number;
+  cert?: string;
+  key?: string;
+  token?: string;
+  maxSessions?: number;
+  maxStreams?: number;
+  quiet: boolean;
+}
+
+function parseFlags(args: string[]): Flags {
+  const flags: Flags = { host: "127.0.0.1", port: 4443, quiet: false };
+  const value = (index: number, name: string): string => {
+    const given = args[index + 1];
+    if (given === undefined || given.startsWith("--")) fail(`${name} needs a value`);
+    return given;
+  };
+  const integer = (text: string, name: string, min: number, max: number): number => {
+    const number = Number(text);
+    if (!Number.isInteger(number) || number < min || number > max) fail(`${name} must be an integer in ${min}..${max}`);
+    return number;
+  };
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    switch (arg) {
+      case "--help":
+      case "-h":
+        console.log(HELP);
+        Deno.exit(0);
+        break;
+      case "--host":
+        flags.host = value(index++, arg);
+        break;
+      case "--port":
+        flags.port = integer(value(index++, arg), arg, 0, 65535);
+        break;
+      case "--cert":
+        flags.cert = value(index++, arg);
+        break;
+      case "--key":
+        flags.key = value(index++, arg);
+        break;
+      case "--token":
+        flags.token = value(index++, arg);
+        break;
+      case "--max-sessions":
+        flags.maxSessions = integer(value(index++, arg), arg, 1, 1024);
+        break;
+      case "--max-streams":
+        flags.maxStreams = integer(value(index++, arg), arg, 1, 1_000_000);
+        break;
+      case "--quiet":
+        flags.quiet = true;
+        break;
+      default:
+        fail(`unknown flag ${arg} (see --help)`);
+    }
+  }
+  if ((flags.cert === undefined) !== (flags.key === undefined)) fail("--cert and --key go together");
+  return flags;
+}
+
+function fail(message: string): never {
+  console.error(`moqkit relay: ${message}`);
+  Deno.exit(2);
+}
+
+async function certificate(flags: Flags): Promise<Certificate> {
+  if (flags.cert !== undefined && flags.key !== undefined) {
+    return await loadCertificate(await Deno.readTextFile(flags.cert), await Deno.readTextFile(flags.key));
+  }
+  return await generateCertificate();
+}
+
+/** Binds QUIC and the certificate endpoint on one port number, retrying when --port 0 meets a busy TCP port. */
+async function start(flags: Flags, log: (line: string) => void) {
+  let current = await certificate(flags);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const server: WebTransportServer = listen({
+      hostname: flags.host,
+      port: flags.port,
+      cert: current.certPem,
+      key: current.keyPem,
+      limits: {
+        ...(flags.maxSessions === undefined ? {} : { maxSessionsPerConnection: flags.maxSessions }),
+        ...(flags.maxStreams === undefined ? {} : { maxStreamsPerSession: flags.maxStreams }),
+      },
+      log,
+    });
+    try {
+      const endpoint = serveCertificate({ hostname: flags.host, port: server.addr.port, current: () => current });
+      return { server, endpoint, certificate: () => current, renew: (next: Certificate) => (current = next) };
+    } catch (error) {
+      server.close();
+      if (flags.port !== 0 || !(error instanceof Deno.errors.AddrInUse)) throw error;
+    }
+  }
+  throw new Error("no port free for both UDP and TCP after 20 tries");
+}
+
+const flags = parseFlags(Deno.args);
+const log = flags.quiet ? () => {} : (line: string) => console.log(line);
+const relay = await start(flags, log);
+
+// A generated certificate lives 10 days; renew it two days before it ends, without a restart.
+const RENEWAL_CHECK_MS = 60 * 60 * 1000;
+const renewal = setInterval(async () => {
+  if (flags.cert !== undefined || !needsRenewal(relay.certificate())) return;
+  const next = await generateCertificate();
+  relay.renew(next);
+  relay.server.updateCertificate(next.certPem, next.keyPem);
+  console.log(`moqkit relay renewed its certificate certificate-sha256=${next.sha256Hex}`);
+}, RENEWAL_CHECK_MS);
+
+const host = flags.host.includes(":") ? `[${flags.host}]` : flags.host;
+console.log(
+  `moqkit relay listening https://${host}:${relay.server.addr.port} certificate-sha256=${relay.certificate().sha256Hex}`,
+);
+
+const stop = async () => {
+  clearInterval(renewal);
+  relay.server.close();
+  await relay.endpoint.close();
+  Deno.exit(0);
+};
+Deno.addSignalListener("SIGINT", stop);
+Deno.addSignalListener("SIGTERM", stop);
+
+for await (const session of relay.server) handleEchoSession(session, { token: flags.token, log });

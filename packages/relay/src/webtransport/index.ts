@@ -1,0 +1,12 @@
+export { type ConnectOptions, connect } from "./client.ts";
+export { DEFAULT_LIMITS, type WebTransportLimits } from "./connection.ts";
+export { H3, http3CodeToWebTransport, webTransportCodeToHttp3 } from "./errors.ts";
+export { type ListenOptions, listen, WebTransportServer } from "./server.ts";
+export {
+  type WebTransportBidirectionalStream,
+  type WebTransportCloseInfo,
+  WebTransportSession,
+  WebTransportSessionError,
+  WebTransportStreamError,
+} from "./session.ts";
+export { SendStream } from "./streams.ts";

@@ -1,0 +1,108 @@
+// WebTransport stream halves over QUIC streams, shaped like the browser's: a receive stream is a
+// ReadableStream<Uint8Array> (the QUIC stream after its prefix), a send stream a WritableStream with
+// `sendOrder`. The session keeps a teardown for each half so closing the session ends them all.
+import type { ByteReader } from "./byte-reader.ts";
+
+/** Raised on a stream half the peer reset or stopped, or that died with its session. */
+export class WebTransportStreamError extends Error {
+  override readonly name = "WebTransportError";
+  readonly source = "stream";
+  constructor(
+    message: string,
+    /** The peer's WebTransport code, when the transport tells it; Deno's QUIC API does not. */
+    readonly streamErrorCode: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** What a session needs to end a stream half when the session ends. */
+export type Teardown = (reason: string) => void;
+
+export interface StreamRegistry {
+  add(teardown: Teardown): void;
+  delete(teardown: Teardown): void;
+}
+
+/** The receiving half: pulls from the QUIC stream (buffered prefix leftovers first). */
+export function createReceiveStream(reader: ByteReader, registry: StreamRegistry): ReadableStream<Uint8Array> {
+  let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const teardown: Teardown = (reason) => {
+    void reader.cancel(reason);
+    try {
+      controllerRef?.error(new WebTransportStreamError(reason));
+    } catch {
+      // already closed or errored
+    }
+  };
+  registry.add(teardown);
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        controllerRef = controller;
+      },
+      async pull(controller) {
+        try {
+          const chunk = await reader.chunk();
+          if (chunk === undefined) {
+            registry.delete(teardown);
+            controller.close();
+          } else {
+            controller.enqueue(chunk);
+          }
+        } catch (error) {
+          registry.delete(teardown);
+          controller.error(new WebTransportStreamError(`stream reset by peer: ${describe(error)}`));
+        }
+      },
+      async cancel(reason) {
+        registry.delete(teardown);
+        await reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** The sending half: a WritableStream over the QUIC send stream, with the browser's `sendOrder`. */
+export class SendStream extends WritableStream<Uint8Array> {
+  readonly #quic: Deno.QuicSendStream;
+
+  constructor(quic: Deno.QuicSendStream, writer: WritableStreamDefaultWriter<Uint8Array>, registry: StreamRegistry) {
+    const teardown: Teardown = () => {
+      void writer.abort().catch(() => {});
+    };
+    registry.add(teardown);
+    super({
+      async write(chunk) {
+        try {
+          await writer.write(chunk);
+        } catch (error) {
+          registry.delete(teardown);
+          throw new WebTransportStreamError(`stream stopped by peer: ${describe(error)}`);
+        }
+      },
+      async close() {
+        registry.delete(teardown);
+        await writer.close();
+      },
+      async abort(reason) {
+        registry.delete(teardown);
+        await writer.abort(reason).catch(() => {});
+      },
+    });
+    this.#quic = quic;
+  }
+
+  /** Relative send priority among this connection's streams (higher goes first), as in the browser. */
+  get sendOrder(): number {
+    return this.#quic.sendOrder;
+  }
+  set sendOrder(value: number) {
+    this.#quic.sendOrder = value;
+  }
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
