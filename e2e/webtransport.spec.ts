@@ -77,6 +77,14 @@ for (const where of ["main", "worker"] as const) {
       expect(await run(page, where, "serverCloses")).toEqual({ closeCode: 4242, reason: "server says bye" });
     });
 
+    test("the page's STOP_SENDING and RESET_STREAM codes reach the relay as WebTransport codes", async ({ page }) => {
+      const before = relay.lines.length;
+      expect(await run(page, where, "resetAndStop")).toEqual({ done: true });
+      await relay.waitForLine(/stream stopped by peer code=9$/);
+      await relay.waitForLine(/stream reset by peer code=7$/);
+      expect(relay.lines.length).toBeGreaterThan(before);
+    });
+
     test("a rejected path fails ready", async ({ page }) => {
       expect(await run(page, where, "rejectedPath", "/no-such-path")).toEqual({
         outcome: "rejected: WebTransportError",

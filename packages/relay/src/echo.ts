@@ -1,19 +1,25 @@
 // Placeholder application until MoQ Transport arrives: echoes whatever a session sends.
 //   /echo (and /): bidirectional streams are echoed on the same stream; each unidirectional stream
-//     is echoed on a new one; datagrams are echoed. A bidirectional stream that starts with
+//     is echoed on a new one; datagrams are echoed. A peer's reset or stop is logged with its code. A bidirectional stream that starts with
 //     "close:CODE:REASON" makes the server close the session with that code and reason.
 //   /sink: counts bytes for benchmarks. A bidirectional stream is drained and answered with its
 //     byte count; one that starts with "wait:N" is answered with {"streams","bytes"} once N
 //     unidirectional streams were fully received.
 // Any other path is answered 404; with a token configured, a missing one 401 and a wrong one 403.
-import type { WebTransportBidirectionalStream, WebTransportSession } from "./webtransport/index.ts";
+import {
+  type WebTransportBidirectionalStream,
+  type WebTransportSession,
+  WebTransportStreamError,
+} from "./webtransport/index.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+type Log = (line: string) => void;
+
 export interface EchoOptions {
   token?: string;
-  log: (line: string) => void;
+  log: Log;
 }
 
 /** Routes and authorizes a session request, then serves it. */
@@ -39,7 +45,7 @@ export function handleEchoSession(session: WebTransportSession, options: EchoOpt
     (error) => options.log(`session aborted path=${path}: ${error instanceof Error ? error.message : error}`),
   );
   if (path === "/sink") serveSink(session);
-  else serveEcho(session);
+  else serveEcho(session, options.log);
 }
 
 function authorize(url: URL, headers: Headers, token: string | undefined): number {
@@ -49,8 +55,8 @@ function authorize(url: URL, headers: Headers, token: string | undefined): numbe
   return given === token ? 200 : 403;
 }
 
-function serveEcho(session: WebTransportSession): void {
-  void forEach(session.incomingBidirectionalStreams, (stream) => echoBidirectional(session, stream));
+function serveEcho(session: WebTransportSession, log: Log): void {
+  void forEach(session.incomingBidirectionalStreams, (stream) => echoBidirectional(session, stream, log));
   void forEach(session.incomingUnidirectionalStreams, async (readable) => {
     const data = await readAll(readable);
     const writable = await session.createUnidirectionalStream();
@@ -68,21 +74,40 @@ function serveEcho(session: WebTransportSession): void {
   });
 }
 
-async function echoBidirectional(session: WebTransportSession, stream: WebTransportBidirectionalStream) {
+async function echoBidirectional(session: WebTransportSession, stream: WebTransportBidirectionalStream, log: Log) {
   const reader = stream.readable.getReader();
   const writer = stream.writable.getWriter();
-  const first = await reader.read();
-  if (!first.done) {
-    const text = decoder.decode(first.value.subarray(0, 64));
-    const command = /^close:(\d+):(.*)$/s.exec(text);
-    if (command !== null) {
-      session.close({ closeCode: Number(command[1]), reason: command[2] ?? "" });
-      return;
+  let writable = true;
+  const echo = async (chunk: Uint8Array) => {
+    if (!writable) return;
+    try {
+      await writer.write(chunk);
+    } catch (error) {
+      // The peer stopped reading (STOP_SENDING): keep draining what it sends, stop echoing.
+      writable = false;
+      log(`stream stopped by peer code=${streamErrorCode(error)}`);
     }
-    await writer.write(first.value);
+  };
+  try {
+    const first = await reader.read();
+    if (!first.done) {
+      const command = /^close:(\d+):(.*)$/s.exec(decoder.decode(first.value.subarray(0, 64)));
+      if (command !== null) {
+        session.close({ closeCode: Number(command[1]), reason: command[2] ?? "" });
+        return;
+      }
+      await echo(first.value);
+    }
+    for (let next = await reader.read(); !next.done; next = await reader.read()) await echo(next.value);
+    if (writable) await writer.close();
+  } catch (error) {
+    log(`stream reset by peer code=${streamErrorCode(error)}`);
+    await writer.abort().catch(() => {});
   }
-  for (let next = await reader.read(); !next.done; next = await reader.read()) await writer.write(next.value);
-  await writer.close();
+}
+
+function streamErrorCode(error: unknown): string {
+  return error instanceof WebTransportStreamError ? String(error.streamErrorCode) : "unknown";
 }
 
 function serveSink(session: WebTransportSession): void {

@@ -2,6 +2,7 @@
 // ReadableStream<Uint8Array> (the QUIC stream after its prefix), a send stream a WritableStream with
 // `sendOrder`. The session keeps a teardown for each half so closing the session ends them all.
 import type { ByteReader } from "./byte-reader.ts";
+import { http3CodeToWebTransport } from "./errors.ts";
 
 /** Raised on a stream half the peer reset or stopped, or that died with its session. */
 export class WebTransportStreamError extends Error {
@@ -52,7 +53,7 @@ export function createReceiveStream(reader: ByteReader, registry: StreamRegistry
           }
         } catch (error) {
           registry.delete(teardown);
-          controller.error(new WebTransportStreamError(`stream reset by peer: ${describe(error)}`));
+          controller.error(peerStreamError(error));
         }
       },
       async cancel(reason) {
@@ -79,7 +80,7 @@ export class SendStream extends WritableStream<Uint8Array> {
           await writer.write(chunk);
         } catch (error) {
           registry.delete(teardown);
-          throw new WebTransportStreamError(`stream stopped by peer: ${describe(error)}`);
+          throw peerStreamError(error);
         }
       },
       async close() {
@@ -101,6 +102,18 @@ export class SendStream extends WritableStream<Uint8Array> {
   set sendOrder(value: number) {
     this.#quic.sendOrder = value;
   }
+}
+
+/**
+ * The error for a stream half the peer reset (RESET_STREAM) or stopped (STOP_SENDING). Deno's QUIC
+ * API reports the peer's HTTP/3 code only inside its message ("... error 91141958510818"); mapped
+ * back, that is the WebTransport code the peer's application gave.
+ */
+export function peerStreamError(error: unknown): WebTransportStreamError {
+  const message = describe(error);
+  const code = /error (\d+)\s*$/.exec(message)?.[1];
+  const streamErrorCode = code === undefined ? null : (http3CodeToWebTransport(Number(code)) ?? null);
+  return new WebTransportStreamError(message, streamErrorCode);
 }
 
 export function describe(error: unknown): string {
