@@ -86,9 +86,12 @@ export class WebTransportServer implements AsyncIterable<WebTransportSession> {
   async #acceptLoop(listener: Deno.QuicListener): Promise<void> {
     try {
       for await (const incoming of listener) {
+        // No incoming.remoteAddr: in Deno 2.9.6, reading it before accept() failed the listener
+        // with "Invalid QuicIncoming resource", and after a failed accept() it throws (which, in
+        // this handler, crashed the process: a client with the wrong certificate could stop the relay).
         incoming.accept<false>().then(
           (quic) => this.#serve(quic),
-          (error) => this.#log(`handshake with ${incoming.remoteAddr.hostname} failed: ${describe(error)}`),
+          (error) => this.#log(`a QUIC handshake failed: ${describe(error)}`),
         );
       }
     } catch (error) {
