@@ -385,6 +385,20 @@ Deno.test({
         });
       });
 
+      await t.step("an HTTP/2-only frame on an established CONNECT stream: H3_FRAME_UNEXPECTED", async () => {
+        await expectClose(H3.FRAME_UNEXPECTED, async (raw) => {
+          await sendControl(raw);
+          const request = await raw.conn.createBidirectionalStream();
+          const writer = request.writable.getWriter();
+          raw.keep.push(writer);
+          await writer.write(headersFrame(connectRequest("/echo")));
+          const reader = request.readable.getReader();
+          const response = await withTimeout(reader.read(), WAIT_MS, "the response");
+          assert.ok(!response.done && response.value[0] === FrameType.HEADERS, "the session was accepted");
+          await writer.write(encodeFrame(0x02, bytes(0)));
+        });
+      });
+
       await t.step("a WebTransport stream for an unknown session: refused, the connection lives on", async () => {
         await echoAcross(good, seed++, async () => {
           const raw = await rawConnect(relay);
@@ -396,15 +410,15 @@ Deno.test({
               concatBytes(encodePrefix(FrameType.WEBTRANSPORT_STREAM, 4000), bytes(1, 2)),
             );
             await sendUni(raw, concatBytes(encodePrefix(StreamType.WEBTRANSPORT, 4000), bytes(3, 4)));
-            // After the buffering window the relay refuses both streams: it resets our bidirectional one.
-            await withTimeout(
-              readAll(bidi.readable, 1024).then(
-                () => assert.fail("the refused stream ended cleanly"),
-                () => {},
-              ),
+            // After the buffering window the relay refuses both streams and resets our bidirectional
+            // one. Deno 2.9 reports a peer's RESET_STREAM as a plain end of stream, so all we can see
+            // is that it ends without a byte echoed.
+            const answer = await withTimeout(
+              readAll(bidi.readable, 1024).catch(() => bytes()),
               WAIT_MS,
-              "the refused stream to be reset",
+              "the refused stream to end",
             );
+            assert.equal(answer.length, 0, "nothing came back on the refused stream");
             const refused = new RegExp(`^connection [^ ]+:${raw.port}: stream for unknown session 4000 refused$`);
             await waitForLine(relay.lines, refused);
             const deadline = Date.now() + WAIT_MS;
@@ -479,7 +493,6 @@ Deno.test({
       });
 
       await t.step("the relay did not crash", async () => {
-        if (Deno.env.get("DEBUG_RELAY")) console.log(relay.lines.join("\n"), relay.errors.join("\n"));
         assert.ok(await isRunning(relay), "the relay is still running");
         const output = [...relay.lines, ...relay.errors];
         assert.ok(!output.some((line) => line.includes("error: Uncaught")), output.join("\n"));

@@ -224,7 +224,11 @@ export class H3Connection {
       checkFrameAllowed(type, "request");
       if (type === FrameType.HEADERS) break;
       if (type === FrameType.DATA) throw new H3ConnectionError(H3.FRAME_UNEXPECTED, "DATA before HEADERS");
-      if (!(await reader.skip(length))) return;
+      // An unknown frame is skipped, but one cut short by the end of the stream is a truncated frame
+      // (RFC 9114 section 7.1), as it is for HEADERS.
+      if (!(await reader.skip(length))) {
+        throw new H3ConnectionError(H3.FRAME_ERROR, `stream ended inside frame 0x${type.toString(16)}`);
+      }
       type = await reader.varint();
       if (type === undefined) return; // the client gave up before sending a request
     }
@@ -330,6 +334,7 @@ export class H3Connection {
         release: (ended) => {
           if (this.#sessions.get(ended.id) === ended) this.#sessions.delete(ended.id);
         },
+        connectionError: (error) => this.#onError(error),
       },
     });
     this.#sessions.set(id, session);

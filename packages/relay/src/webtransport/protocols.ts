@@ -14,12 +14,9 @@ export function parseProtocolList(value: string): string[] | undefined {
     const item = parseString(value, index);
     if (item === undefined) return undefined;
     protocols.push(item.text);
-    index = item.next;
-    // Parameters (";key=value") are allowed on list members; none matter here.
-    while (value[index] === ";") {
-      index++;
-      while (index < value.length && value[index] !== "," && value[index] !== ";") index++;
-    }
+    const next = skipParameters(value, item.next);
+    if (next === undefined) return undefined;
+    index = next;
     skipSpaces();
     if (index === value.length) return protocols;
     if (value[index] !== ",") return undefined;
@@ -37,10 +34,43 @@ export function serializeProtocol(protocol: string): string {
   return `"${protocol.replace(/[\\"]/g, (character) => `\\${character}`)}"`;
 }
 
-/** Parses a `wt-protocol` value: one sf-string. */
+/** Parses a `wt-protocol` value: one sf-string (parameters ignored). */
 export function parseProtocol(value: string): string | undefined {
-  const item = parseString(value.trim(), 0);
-  return item !== undefined && item.next === value.trim().length ? item.text : undefined;
+  const trimmed = value.trim();
+  const item = parseString(trimmed, 0);
+  if (item === undefined) return undefined;
+  return skipParameters(trimmed, item.next) === trimmed.length ? item.text : undefined;
+}
+
+const PARAMETER_KEY = /[a-z*][a-z0-9_.*-]*/y;
+
+/**
+ * Skips the parameters (";key" or ";key=value") allowed after a list member or an item; none
+ * matter here. A string value is parsed, as it may hold commas and semicolons; other values run to
+ * the next delimiter. Returns the index after them, or `undefined` if malformed.
+ */
+function skipParameters(value: string, start: number): number | undefined {
+  let index = start;
+  while (value[index] === ";") {
+    index++;
+    while (value[index] === " ") index++;
+    PARAMETER_KEY.lastIndex = index;
+    const key = PARAMETER_KEY.exec(value);
+    if (key === null) return undefined;
+    index += key[0].length;
+    if (value[index] !== "=") continue;
+    index++;
+    if (value[index] === '"') {
+      const text = parseString(value, index);
+      if (text === undefined) return undefined;
+      index = text.next;
+      continue;
+    }
+    const valueStart = index;
+    while (index < value.length && !",; \t".includes(value[index] as string)) index++;
+    if (index === valueStart) return undefined;
+  }
+  return index;
 }
 
 function parseString(value: string, start: number): { text: string; next: number } | undefined {

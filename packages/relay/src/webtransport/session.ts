@@ -3,6 +3,7 @@
 import { encodeVarint, readVarint } from "../../../sdk/src/wire/varint.ts";
 import { ByteReader } from "./byte-reader.ts";
 import { CapsuleParser, CapsuleType, decodeCloseSession, encodeCloseSession } from "./capsule.ts";
+import { H3ConnectionError } from "./errors.ts";
 import { encodeFrame, encodePrefix, FrameType, readFrameHeader, StreamType } from "./frames.ts";
 import {
   createReceiveStream,
@@ -46,6 +47,8 @@ export interface SessionHost {
   log(message: string): void;
   /** Called once the session is over, so the connection can forget it. */
   release(session: WebTransportSession): void;
+  /** A violation on the CONNECT stream that is an HTTP/3 connection error: the connection closes. */
+  connectionError(error: H3ConnectionError): void;
 }
 
 type State = "pending" | "open" | "closing" | "closed";
@@ -83,7 +86,8 @@ export class WebTransportSession {
   readonly #connectReader: ByteReader;
   readonly #datagramPrefix: Uint8Array;
   readonly #teardowns = new Set<Teardown>();
-  readonly #registry: StreamRegistry;
+  /** Open streams, each as the set of its halves not yet done: what the stream limit counts. */
+  readonly #streams = new Set<Set<Teardown>>();
   #state: State = "pending";
   #resolveReady!: () => void;
   #rejectReady!: (error: Error) => void;
@@ -114,11 +118,6 @@ export class WebTransportSession {
     this.#connectWriter = options.connectWriter;
     this.#connectReader = options.connectReader;
     this.#datagramPrefix = encodeVarint(options.id / 4);
-    const teardowns = this.#teardowns;
-    this.#registry = {
-      add: (teardown) => teardowns.add(teardown),
-      delete: (teardown) => teardowns.delete(teardown),
-    };
 
     this.ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
@@ -174,9 +173,9 @@ export class WebTransportSession {
     return this.#state;
   }
 
-  /** Number of open stream halves (for limits and tests). */
+  /** Number of open streams (for limits and tests); a bidirectional one is open until both halves are done. */
   get openStreams(): number {
-    return this.#teardowns.size;
+    return this.#streams.size;
   }
 
   // ---- server side: answer the request ---------------------------------------------------------
@@ -233,20 +232,21 @@ export class WebTransportSession {
   }
 
   acceptsStreams(): boolean {
-    return (this.#state === "open" || this.#state === "pending") && this.#teardowns.size < this.#limits.maxStreams;
+    return (this.#state === "open" || this.#state === "pending") && this.#streams.size < this.#limits.maxStreams;
   }
 
   receiveBidirectional(reader: ByteReader, quic: Deno.QuicBidirectionalStream): void {
     const writer = quic.writable.getWriter();
+    const registry = this.#streamRegistry();
     const stream = {
-      readable: createReceiveStream(reader, this.#registry),
-      writable: new SendStream(quic.writable, writer, this.#registry),
+      readable: createReceiveStream(reader, registry),
+      writable: new SendStream(quic.writable, writer, registry),
     };
     this.#enqueue(this.#bidiController, stream);
   }
 
   receiveUnidirectional(reader: ByteReader): void {
-    this.#enqueue(this.#uniController, createReceiveStream(reader, this.#registry));
+    this.#enqueue(this.#uniController, createReceiveStream(reader, this.#streamRegistry()));
   }
 
   receiveDatagram(payload: Uint8Array): void {
@@ -272,9 +272,10 @@ export class WebTransportSession {
     });
     const writer = quic.writable.getWriter();
     await writer.write(encodePrefix(FrameType.WEBTRANSPORT_STREAM, this.id));
+    const registry = this.#streamRegistry();
     return {
-      readable: createReceiveStream(new ByteReader(quic.readable), this.#registry),
-      writable: new SendStream(quic.writable, writer, this.#registry),
+      readable: createReceiveStream(new ByteReader(quic.readable), registry),
+      writable: new SendStream(quic.writable, writer, registry),
     };
   }
 
@@ -287,7 +288,7 @@ export class WebTransportSession {
     });
     const writer = quic.getWriter();
     await writer.write(encodePrefix(StreamType.WEBTRANSPORT, this.id));
-    return new SendStream(quic, writer, this.#registry);
+    return new SendStream(quic, writer, this.#streamRegistry());
   }
 
   /** Closes the session with a code and reason the peer sees (CLOSE_WEBTRANSPORT_SESSION). */
@@ -315,9 +316,26 @@ export class WebTransportSession {
 
   #checkCanOpen(): void {
     if (this.#state !== "open") throw new WebTransportSessionError(`session is ${this.#state}`);
-    if (this.#teardowns.size >= this.#limits.maxStreams) {
-      throw new WebTransportSessionError(`session has ${this.#teardowns.size} open streams, the limit`);
+    if (this.#streams.size >= this.#limits.maxStreams) {
+      throw new WebTransportSessionError(`session has ${this.#streams.size} open streams, the limit`);
     }
+  }
+
+  /** The registry for one new stream: both halves of a bidirectional stream share it. */
+  #streamRegistry(): StreamRegistry {
+    const halves = new Set<Teardown>();
+    return {
+      add: (teardown) => {
+        halves.add(teardown);
+        this.#streams.add(halves);
+        this.#teardowns.add(teardown);
+      },
+      delete: (teardown) => {
+        halves.delete(teardown);
+        if (halves.size === 0) this.#streams.delete(halves);
+        this.#teardowns.delete(teardown);
+      },
+    };
   }
 
   #enqueue<T>(controller: ReadableStreamDefaultController<T>, value: T): void {
@@ -350,6 +368,13 @@ export class WebTransportSession {
         }
       }
     } catch (error) {
+      // An HTTP/2-only frame, say, is an error for the whole connection (RFC 9114 section 7.2.8),
+      // whose close then ends this session with the others. Once we closed the session ourselves,
+      // cancelling the reader can cut a frame short: that is no fault of the peer's.
+      if (error instanceof H3ConnectionError && this.#state === "open") {
+        this.#host.connectionError(error);
+        return;
+      }
       if (this.#state === "open") {
         this.#host.log(`session ${this.id}: CONNECT stream failed: ${describe(error)}`);
         this.fail(new WebTransportSessionError(`session aborted: ${describe(error)}`));
@@ -381,6 +406,7 @@ export class WebTransportSession {
   #teardownStreams(reason: string): void {
     for (const teardown of [...this.#teardowns]) teardown(reason);
     this.#teardowns.clear();
+    this.#streams.clear();
     for (const controller of [this.#bidiController, this.#uniController, this.#datagramController]) {
       try {
         controller.close();
