@@ -6,6 +6,7 @@
 //     byte count; one that starts with "wait:N" is answered with {"streams","bytes"} once N
 //     unidirectional streams were fully received.
 // Any other path is answered 404; with a token configured, a missing one 401 and a wrong one 403.
+import { concatBytes } from "../../sdk/src/wire/bytes.ts";
 import {
   type WebTransportBidirectionalStream,
   type WebTransportSession,
@@ -152,11 +153,5 @@ async function forEach<T>(stream: ReadableStream<T>, handle: (item: T) => Promis
 async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of readable) chunks.push(chunk);
-  const out = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }

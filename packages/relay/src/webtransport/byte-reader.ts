@@ -1,4 +1,5 @@
 // Buffered reads of varints and byte runs off a QUIC receive stream, bounded by what the caller asks.
+import { concatBytes } from "../../../sdk/src/wire/bytes.ts";
 import { readVarint, varintLengthFromFirstByte } from "../../../sdk/src/wire/varint.ts";
 import { H3, H3ConnectionError } from "./errors.ts";
 
@@ -28,7 +29,7 @@ export class ByteReader {
         return this.#buffer.length >= count;
       }
       if (value.length === 0) continue;
-      this.#buffer = this.#buffer.length === 0 ? value : concat(this.#buffer, value);
+      this.#buffer = this.#buffer.length === 0 ? value : concatBytes(this.#buffer, value);
     }
     return true;
   }
@@ -77,11 +78,4 @@ export class ByteReader {
     this.#ended = true;
     await this.#reader.cancel(reason).catch(() => {});
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

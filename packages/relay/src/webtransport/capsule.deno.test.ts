@@ -135,3 +135,18 @@ Deno.test("CapsuleParser throws RangeError on an oversized capsule as soon as it
   for (let index = 0; index < hugeHeader.length - 1; index++) huge.push(hugeHeader.slice(index, index + 1));
   assert.throws(() => huge.push(hugeHeader.slice(-1)), RangeError);
 });
+
+Deno.test("CapsuleParser with a keep set skips other capsules unbuffered, however large", () => {
+  const parser = new CapsuleParser(1024, new Set([CapsuleType.CLOSE_WEBTRANSPORT_SESSION]));
+  const unknown = encodeCapsule(0x1234, new Uint8Array(100_000).fill(7));
+  const close = encodeCloseSession(5, "done");
+  const stream = concatBytes(unknown, close);
+  const found: Capsule[] = [];
+  for (let offset = 0; offset < stream.length; offset += 4096) {
+    found.push(...parser.push(stream.subarray(offset, offset + 4096)));
+    assert.ok(parser.pendingBytes <= 4096 + 16, `buffered ${parser.pendingBytes} bytes`);
+  }
+  assert.equal(found.length, 1);
+  assert.equal(found[0]?.type, CapsuleType.CLOSE_WEBTRANSPORT_SESSION);
+  assert.deepEqual(decodeCloseSession(found[0]?.payload ?? new Uint8Array()), { closeCode: 5, reason: "done" });
+});

@@ -1,4 +1,5 @@
 // Capsules on a WebTransport session's CONNECT stream (RFC 9297; draft-ietf-webtrans-http3 section 5).
+import { concatBytes } from "../../../sdk/src/wire/bytes.ts";
 import { readVarint, varintLength, writeVarint } from "../../../sdk/src/wire/varint.ts";
 
 export const CapsuleType = {
@@ -43,24 +44,46 @@ export function decodeCloseSession(payload: Uint8Array): { closeCode: number; re
  */
 export class CapsuleParser {
   #buffer: Uint8Array = new Uint8Array(0);
+  /** Bytes still to drop of a skipped capsule. */
+  #skipping = 0;
 
-  constructor(private readonly maxPayload: number) {}
+  /**
+   * @param maxPayload the largest capsule payload kept; a larger one is refused (RangeError).
+   * @param keep when given, only these capsule types are kept: others are skipped unbuffered,
+   *   whatever their size, as the spec asks for unknown capsules.
+   */
+  constructor(
+    private readonly maxPayload: number,
+    private readonly keep?: ReadonlySet<number>,
+  ) {}
 
   /** Adds bytes; returns the capsules completed by them. Throws RangeError on an oversized capsule. */
   push(bytes: Uint8Array): Capsule[] {
-    this.#buffer = this.#buffer.length === 0 ? bytes : concat(this.#buffer, bytes);
+    let input = bytes;
+    if (this.#skipping > 0) {
+      const dropped = Math.min(this.#skipping, input.length);
+      this.#skipping -= dropped;
+      input = input.subarray(dropped);
+    }
+    this.#buffer = this.#buffer.length === 0 ? input : concatBytes(this.#buffer, input);
     const capsules: Capsule[] = [];
     let offset = 0;
     for (;;) {
       const type = readVarint(this.#buffer, offset);
       const length = type && readVarint(this.#buffer, type.next);
       if (type === undefined || length === undefined) break;
+      const end = length.next + length.value;
+      if (this.keep !== undefined && !this.keep.has(type.value)) {
+        offset = Math.min(end, this.#buffer.length);
+        this.#skipping = end - offset;
+        continue;
+      }
       if (length.value > this.maxPayload) {
         throw new RangeError(`capsule 0x${type.value.toString(16)} of ${length.value} bytes is too large`);
       }
-      if (length.next + length.value > this.#buffer.length) break;
-      capsules.push({ type: type.value, payload: this.#buffer.slice(length.next, length.next + length.value) });
-      offset = length.next + length.value;
+      if (end > this.#buffer.length) break;
+      capsules.push({ type: type.value, payload: this.#buffer.slice(length.next, end) });
+      offset = end;
     }
     this.#buffer = this.#buffer.subarray(offset);
     return capsules;
@@ -69,13 +92,6 @@ export class CapsuleParser {
   get pendingBytes(): number {
     return this.#buffer.length;
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 function truncateUtf8(text: string, maxBytes: number): Uint8Array {

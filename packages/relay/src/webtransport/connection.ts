@@ -405,6 +405,10 @@ export class H3Connection {
       const frameLength = await lengthOf(reader, type);
       checkFrameAllowed(type, "control");
       if (type === FrameType.GOAWAY) {
+        // One varint of at most 8 bytes: any other length is a malformed frame (RFC 9114 section 7.1).
+        if (frameLength === 0 || frameLength > 8) {
+          throw new H3ConnectionError(H3.FRAME_ERROR, `GOAWAY of ${frameLength} bytes`);
+        }
         await readFramePayload(reader, { type, length: frameLength }, 8);
         this.#options.log(`connection ${this.#remote}: peer sent GOAWAY`);
         continue;

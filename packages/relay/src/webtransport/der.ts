@@ -1,6 +1,7 @@
 // A minimal ASN.1 DER (ITU-T X.690) encoder, and the small decoder needed to read an X.509
 // certificate back. Only what certificates use: low tag numbers (0..30) and definite lengths.
 // Web-standard APIs only, so it runs unchanged under Deno, Node and browsers.
+import { concatBytes } from "../../../sdk/src/wire/bytes.ts";
 
 /** Universal tags, as complete identifier octets (constructed bit included for SEQUENCE and SET). */
 export const Tag = {
@@ -33,15 +34,7 @@ export class DerError extends Error {
 // Encoding
 // ---------------------------------------------------------------------------------------------
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const result = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    result.set(part, offset);
-    offset += part.length;
-  }
-  return result;
-}
+export { concatBytes };
 
 /** Short form below 128, otherwise long form: 0x80 | count, then the big-endian length. */
 export function encodeLength(length: number): Uint8Array<ArrayBuffer> {

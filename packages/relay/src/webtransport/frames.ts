@@ -1,7 +1,10 @@
 // HTTP/3 frames (RFC 9114 section 7) and the stream type prefixes HTTP/3 and WebTransport use.
+import { concatBytes } from "../../../sdk/src/wire/bytes.ts";
 import { encodeVarint, varintLength, writeVarint } from "../../../sdk/src/wire/varint.ts";
 import type { ByteReader } from "./byte-reader.ts";
 import { H3, H3ConnectionError } from "./errors.ts";
+
+export { concatBytes };
 
 export const FrameType = {
   DATA: 0x00,
@@ -38,16 +41,6 @@ export function encodeFrame(type: number, payload: Uint8Array): Uint8Array {
   let offset = writeVarint(out, 0, type);
   offset = writeVarint(out, offset, payload.length);
   out.set(payload, offset);
-  return out;
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
   return out;
 }
 

@@ -349,7 +349,11 @@ export class WebTransportSession {
   /** Reads the CONNECT stream after the response: DATA frames carrying capsules, until FIN. */
   async #readConnectStream(): Promise<void> {
     const reader = this.#connectReader;
-    const capsules = new CapsuleParser(4 + 1024 + 64);
+    // Only the session capsules matter here; unknown ones are skipped, however large.
+    const capsules = new CapsuleParser(
+      4 + 1024,
+      new Set([CapsuleType.CLOSE_WEBTRANSPORT_SESSION, CapsuleType.DRAIN_WEBTRANSPORT_SESSION]),
+    );
     try {
       for (;;) {
         const header = await readFrameHeader(reader);
