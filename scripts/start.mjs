@@ -17,11 +17,19 @@ for (const { name } of examples) {
 
 const children = [];
 function stop(code) {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  // Each child leads its own process group: signal the group, so wrappers' children stop too.
+  for (const child of children) {
+    if (child.exitCode !== null) continue;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
   process.exit(code);
 }
 function start(name, args, stdout) {
-  const child = spawn("pnpm", args, { stdio: ["ignore", stdout, "inherit"], cwd: root });
+  const child = spawn("pnpm", args, { stdio: ["ignore", stdout, "inherit"], cwd: root, detached: true });
   child.on("exit", (code) => {
     console.error(`${name} exited (${code}); stopping`);
     stop(code ?? 1);
