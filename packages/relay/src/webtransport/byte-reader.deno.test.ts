@@ -3,30 +3,7 @@ import { encodeVarint } from "../../../sdk/src/wire/varint.ts";
 import { ByteReader } from "./byte-reader.ts";
 import { H3, H3ConnectionError } from "./errors.ts";
 import { concatBytes } from "./frames.ts";
-
-/** A stream delivering `chunks` as they are (empty ones included), then ending. */
-function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
-  let index = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const chunk = chunks[index++];
-      if (chunk === undefined) controller.close();
-      else controller.enqueue(chunk);
-    },
-  });
-}
-
-/** `bytes` cut at the given offsets. */
-function splitAt(bytes: Uint8Array, ...offsets: number[]): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  for (const offset of offsets) {
-    chunks.push(bytes.slice(start, offset));
-    start = offset;
-  }
-  chunks.push(bytes.slice(start));
-  return chunks;
-}
+import { splitAt, streamOf } from "./test-bytes.ts";
 
 function oneByteChunks(bytes: Uint8Array): Uint8Array[] {
   return Array.from(bytes, (byte) => Uint8Array.of(byte));

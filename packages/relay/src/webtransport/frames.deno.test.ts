@@ -12,30 +12,11 @@ import {
   readFramePayload,
   StreamType,
 } from "./frames.ts";
+import { splitAt, streamOf } from "./test-bytes.ts";
 
 /** A ByteReader over `chunks`, delivered one by one, then the end of the stream. */
 function readerOf(chunks: Uint8Array[]): ByteReader {
-  let index = 0;
-  return new ByteReader(
-    new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const chunk = chunks[index++];
-        if (chunk === undefined) controller.close();
-        else controller.enqueue(chunk);
-      },
-    }),
-  );
-}
-
-function splitAt(bytes: Uint8Array, ...offsets: number[]): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  for (const offset of offsets) {
-    chunks.push(bytes.slice(start, offset));
-    start = offset;
-  }
-  chunks.push(bytes.slice(start));
-  return chunks;
+  return new ByteReader(streamOf(chunks));
 }
 
 async function assertH3Error(promise: Promise<unknown>, code: number): Promise<void> {

@@ -1,20 +1,10 @@
 import assert from "node:assert/strict";
 import { HUFFMAN_CODES, HUFFMAN_EOS, huffmanDecode, huffmanEncode, huffmanEncodedLength } from "./huffman.ts";
 import { QpackError } from "./qpack.ts";
+import { hex, toHex } from "./test-bytes.ts";
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
-
-function hex(text: string): Uint8Array {
-  const digits = text.replace(/\s+/g, "");
-  const bytes = new Uint8Array(digits.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(digits.slice(2 * i, 2 * i + 2), 16);
-  return bytes;
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
 
 /** A fixed-seed xorshift32 generator, so failures reproduce. */
 function seededRandom(seed: number): () => number {

@@ -9,21 +9,11 @@ import {
   type QpackLimits,
 } from "./qpack.ts";
 import { QPACK_STATIC_TABLE } from "./qpack-static-table.ts";
+import { hex, toHex } from "./test-bytes.ts";
 
 const NO_LIMIT: QpackLimits = { maxFieldSectionSize: Number.POSITIVE_INFINITY };
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
-
-function hex(text: string): Uint8Array {
-  const digits = text.replace(/\s+/g, "");
-  const bytes = new Uint8Array(digits.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(digits.slice(2 * i, 2 * i + 2), 16);
-  return bytes;
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
 
 function ascii(text: string): Uint8Array {
   return textEncoder.encode(text);
