@@ -1,8 +1,6 @@
 import { defineConfig } from "@playwright/test";
+import { CHROMIUM, CHROMIUM_ARGS, MEDIA_ARGS } from "./e2e/chromium.ts";
 import { PORTS } from "./e2e/ports.ts";
-
-/** Debian's Chromium: a test tool's own browser download cannot work on this machine. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export default defineConfig({
   testDir: "e2e",
@@ -19,19 +17,7 @@ export default defineConfig({
     headless: true,
     launchOptions: {
       executablePath: CHROMIUM,
-      // No --disable-quic: WebTransport runs on QUIC.
-      args: [
-        "--no-sandbox",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        "--disable-renderer-backgrounding",
-        "--disable-background-timer-throttling",
-        "--disable-backgrounding-occluded-windows",
-      ],
+      args: [...CHROMIUM_ARGS, ...MEDIA_ARGS],
     },
   },
   webServer: [

@@ -3,12 +3,12 @@
 // many streams per second a page can open. The physical ceiling for the relay's later media numbers.
 // Prints one JSON line. Run: pnpm bench:webtransport
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "../e2e/chromium.ts";
 import { startRelay } from "../e2e/relay.ts";
 
 const REPEATS = 3;
 /** Streams opened at once for the open rate: Chromium refuses to create more than the peer allows open. */
 const OPENS = Number(process.env.OPENS ?? 800);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 interface Sample {
   bidiMBps: number;
@@ -88,13 +88,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const relay = await startRelay(["--quiet"]);
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
-  args: [
-    "--no-sandbox",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
+  args: [...CHROMIUM_ARGS],
 });
 try {
   const page = await browser.newPage();

@@ -8,24 +8,13 @@ import { H3 } from "./webtransport/errors.ts";
 import { concatBytes, encodeFrame, encodePrefix, FrameType, StreamType } from "./webtransport/frames.ts";
 import { decodeFieldSection, encodeFieldSection, type HeaderField } from "./webtransport/qpack.ts";
 import type { WebTransportSession } from "./webtransport/session.ts";
+import { seededRandom } from "./webtransport/test-bytes.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const ECHO_BYTES = 256 * 1024;
 const WAIT_MS = 5_000;
 
 // ---- small utilities -----------------------------------------------------------------------------
-
-/** mulberry32: a fixed-seed PRNG, so a failure replays identically. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(random: () => number, length: number): Uint8Array {
   return Uint8Array.from({ length }, () => Math.floor(random() * 256));
@@ -221,7 +210,7 @@ function escapeRegExp(text: string): string {
  * returned, and checks every byte came back: the stream lives through the whole attack.
  */
 async function echoAcross(session: WebTransportSession, seed: number, during: () => Promise<void>): Promise<void> {
-  const payload = randomBytes(prng(seed), ECHO_BYTES);
+  const payload = randomBytes(seededRandom(seed), ECHO_BYTES);
   const stream = await withTimeout(session.createBidirectionalStream(), WAIT_MS, "a good stream");
   const writer = stream.writable.getWriter();
   const echoed = readAll(stream.readable, ECHO_BYTES);
@@ -278,7 +267,7 @@ Deno.test({
 
       await t.step("a huge bogus HEADERS length, then garbage and FIN: H3_EXCESSIVE_LOAD", async () => {
         // The length is refused before anything is read or allocated.
-        const garbage = randomBytes(prng(7), 64);
+        const garbage = randomBytes(seededRandom(7), 64);
         await expectClose(H3.EXCESSIVE_LOAD, (raw) =>
           sendBidi(raw, concatBytes(encodePrefix(FrameType.HEADERS, 0x3fff_ffff), garbage), true),
         );
@@ -286,7 +275,7 @@ Deno.test({
 
       await t.step("an unknown frame with a bogus length, then FIN: H3_FRAME_ERROR", async () => {
         // Unknown frame types are skipped, but a stream ending inside one is a truncated frame.
-        const garbage = randomBytes(prng(8), 64);
+        const garbage = randomBytes(seededRandom(8), 64);
         await expectClose(H3.FRAME_ERROR, (raw) =>
           sendBidi(raw, concatBytes(encodePrefix(0x21, 0x3fff_ffff), garbage), true),
         );
@@ -294,7 +283,7 @@ Deno.test({
 
       await t.step("a truncated HEADERS frame: H3_FRAME_ERROR", async () => {
         await expectClose(H3.FRAME_ERROR, (raw) =>
-          sendBidi(raw, concatBytes(encodePrefix(FrameType.HEADERS, 100), randomBytes(prng(9), 10)), true),
+          sendBidi(raw, concatBytes(encodePrefix(FrameType.HEADERS, 100), randomBytes(seededRandom(9), 10)), true),
         );
       });
 
@@ -455,7 +444,7 @@ Deno.test({
 
       await t.step("50 connections sending random garbage at once", async () => {
         await echoAcross(good, seed++, async () => {
-          const random = prng(0x5eed);
+          const random = seededRandom(0x5eed);
           const plans = Array.from({ length: 50 }, (_, index) => ({
             index,
             streams: Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({

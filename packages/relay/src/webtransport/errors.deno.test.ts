@@ -1,22 +1,11 @@
 import assert from "node:assert/strict";
 import { http3CodeToWebTransport, webTransportCodeToHttp3 } from "./errors.ts";
+import { seededRandom } from "./test-bytes.ts";
 
 const FIRST = 0x52e4a40fa8db;
 const LAST = 0x52e5ac983162;
 
 const isGrease = (code: number) => (code - 0x21) % 0x1f === 0;
-
-/** A small deterministic PRNG (mulberry32), so a failure can be reproduced. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 Deno.test("webTransportCodeToHttp3 at the edges: first, last, and around the first GREASE point", () => {
   assert.equal(webTransportCodeToHttp3(0), FIRST);
@@ -29,7 +18,7 @@ Deno.test("webTransportCodeToHttp3 at the edges: first, last, and around the fir
 });
 
 Deno.test("WebTransport <-> HTTP/3 codes round-trip on edge and random values, never landing on GREASE", () => {
-  const next = random(0x5eed);
+  const next = seededRandom(0x5eed);
   const codes = [0, 1, 0x1d, 0x1e, 0x1f, 0x3b, 0x3c, 0x3d, 0xfffffffe, 0xffffffff];
   for (let index = 0; index < 10_000; index++) codes.push(Math.floor(next() * 2 ** 32));
   for (const code of codes) {
@@ -61,7 +50,7 @@ Deno.test("http3CodeToWebTransport: undefined outside the range and on GREASE po
   for (const code of [0, 0x100, 0x10c, FIRST - 1, LAST + 1, 2 ** 53 - 1]) {
     assert.equal(http3CodeToWebTransport(code), undefined, `0x${code.toString(16)}`);
   }
-  const next = random(42);
+  const next = seededRandom(42);
   for (let index = 0; index < 1000; index++) {
     // A random GREASE point inside the WebTransport range.
     const n = Math.ceil((FIRST - 0x21) / 0x1f) + Math.floor(next() * ((LAST - FIRST) / 0x1f));

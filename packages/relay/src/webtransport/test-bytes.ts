@@ -35,3 +35,15 @@ export function splitAt(bytes: Uint8Array, ...offsets: number[]): Uint8Array[] {
   chunks.push(bytes.slice(start));
   return chunks;
 }
+
+/** mulberry32: a fixed-seed PRNG in [0, 1), so a failing random case replays identically. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}

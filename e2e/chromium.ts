@@ -1,0 +1,20 @@
+// Debian's Chromium and the flags that work on this machine, for Playwright and the benchmarks.
+// A test tool's own browser download cannot work here. No --disable-quic: WebTransport runs on QUIC.
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+] as const;
+
+/** For pages that use the camera, and for pages measured while another is open. */
+export const MEDIA_ARGS = [
+  "--use-fake-device-for-media-stream",
+  "--use-fake-ui-for-media-stream",
+  "--disable-renderer-backgrounding",
+  "--disable-background-timer-throttling",
+  "--disable-backgrounding-occluded-windows",
+] as const;
