@@ -1,5 +1,5 @@
 // Placeholder application until MoQ Transport arrives: echoes whatever a session sends.
-//   /echo (and /): bidirectional streams are echoed on the same stream; each unidirectional stream
+//   /echo: bidirectional streams are echoed on the same stream; each unidirectional stream
 //     is echoed on a new one; datagrams are echoed. A peer's reset or stop is logged with its code. A bidirectional stream that starts with
 //     "close:CODE:REASON" makes the server close the session with that code and reason.
 //   /sink: counts bytes for benchmarks. A bidirectional stream is drained and answered with its
@@ -7,6 +7,7 @@
 //     unidirectional streams were fully received.
 // Any other path is answered 404; with a token configured, a missing one 401 and a wrong one 403.
 import { concatBytes } from "../../sdk/src/wire/bytes.ts";
+import { authorize } from "./authorize.ts";
 import {
   type WebTransportBidirectionalStream,
   type WebTransportSession,
@@ -33,7 +34,7 @@ export function handleEchoSession(session: WebTransportSession, options: EchoOpt
     return;
   }
   const path = url.pathname;
-  if (path !== "/" && path !== "/echo" && path !== "/sink") {
+  if (path !== "/echo" && path !== "/sink") {
     options.log(`session ${path} rejected 404`);
     void session.reject(404);
     return;
@@ -47,13 +48,6 @@ export function handleEchoSession(session: WebTransportSession, options: EchoOpt
   );
   if (path === "/sink") serveSink(session);
   else serveEcho(session, options.log);
-}
-
-function authorize(url: URL, headers: Headers, token: string | undefined): number {
-  if (token === undefined) return 200;
-  const given = url.searchParams.get("token") ?? headers.get("authorization")?.replace(/^Bearer\s+/i, "");
-  if (given === undefined || given === null || given === "") return 401;
-  return given === token ? 200 : 403;
 }
 
 function serveEcho(session: WebTransportSession, log: Log): void {

@@ -1,11 +1,14 @@
 // The relay's command line: `pnpm relay [flags]`. Prints one line once ready:
 //   moqkit relay listening https://HOST:PORT certificate-sha256=HEX
+import { authorize } from "./authorize.ts";
 import { serveCertificate } from "./certificate-endpoint.ts";
 import { handleEchoSession } from "./echo.ts";
+import { Router } from "./moq/router.ts";
+import { serveMoqSession } from "./moq/serve-session.ts";
 import { type Certificate, generateCertificate, loadCertificate, needsRenewal } from "./webtransport/certificate.ts";
 import { listen, type WebTransportServer } from "./webtransport/index.ts";
 
-const HELP = `moqkit relay: the local MoQ relay (for now a WebTransport echo placeholder).
+const HELP = `moqkit relay: the local MoQ relay (MoQ Transport draft-14 over WebTransport).
 
 Usage: pnpm relay [flags]
 
@@ -21,7 +24,11 @@ Usage: pnpm relay [flags]
   --quiet                log only errors
   --help                 this text
 
-Paths: /echo (and /) echo streams and datagrams; /sink counts bytes; others get 404.
+  --announce-wait-ms N   how long a SUBSCRIBE waits for its namespace to be published
+                         before SUBSCRIBE_ERROR "not found" (default 1000)
+
+Paths: / and /moq speak MoQ Transport draft-14; /echo echoes streams and datagrams;
+/sink counts bytes (both for WebTransport tests and benchmarks); others get 404.
 `;
 
 interface Flags {
@@ -32,6 +39,7 @@ interface Flags {
   token?: string;
   maxSessions?: number;
   maxStreams?: number;
+  announceWaitMs?: number;
   quiet: boolean;
 }
 
@@ -75,6 +83,9 @@ function parseFlags(args: string[]): Flags {
         break;
       case "--max-streams":
         flags.maxStreams = integer(value(index++, arg), arg, 1, 1_000_000);
+        break;
+      case "--announce-wait-ms":
+        flags.announceWaitMs = integer(value(index++, arg), arg, 0, 600_000);
         break;
       case "--quiet":
         flags.quiet = true;
@@ -153,4 +164,18 @@ const stop = async () => {
 Deno.addSignalListener("SIGINT", stop);
 Deno.addSignalListener("SIGTERM", stop);
 
-for await (const session of relay.server) handleEchoSession(session, { token: flags.token, log });
+const router = new Router({ announceWaitMs: flags.announceWaitMs, log });
+for await (const session of relay.server) {
+  const url = new URL(session.url);
+  if (url.pathname !== "/" && url.pathname !== "/moq") {
+    handleEchoSession(session, { token: flags.token, log });
+    continue;
+  }
+  const status = authorize(url, session.headers, flags.token);
+  if (status !== 200) {
+    log(`session ${url.pathname} rejected ${status}`);
+    void session.reject(status);
+    continue;
+  }
+  void serveMoqSession(session, router, { log });
+}

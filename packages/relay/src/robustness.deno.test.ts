@@ -3,6 +3,7 @@
 // the line it logs for it), while a well-behaved WebTransport session keeps echoing throughout:
 // one violating connection is closed, and nothing else notices.
 import assert from "node:assert/strict";
+import { isRunning, type Relay, startRelay, waitForLine } from "./relay-process.ts";
 import { connect } from "./webtransport/client.ts";
 import { H3 } from "./webtransport/errors.ts";
 import { concatBytes, encodeFrame, encodePrefix, FrameType, StreamType } from "./webtransport/frames.ts";
@@ -10,7 +11,6 @@ import { decodeFieldSection, encodeFieldSection, type HeaderField } from "./webt
 import type { WebTransportSession } from "./webtransport/session.ts";
 import { seededRandom } from "./webtransport/test-bytes.ts";
 
-const ROOT = new URL("../../../", import.meta.url).pathname;
 const ECHO_BYTES = 256 * 1024;
 const WAIT_MS = 5_000;
 
@@ -56,74 +56,6 @@ async function readAll(readable: ReadableStream<Uint8Array>, max: number): Promi
     if (total > max) throw new Error(`read more than ${max} bytes`);
   }
   return concatBytes(...chunks);
-}
-
-// ---- the relay process ---------------------------------------------------------------------------
-
-interface Relay {
-  child: Deno.ChildProcess;
-  port: number;
-  pem: string;
-  /** Every stdout line so far. */
-  lines: string[];
-  /** Every stderr line so far. */
-  errors: string[];
-  status: Promise<Deno.CommandStatus>;
-}
-
-async function collectLines(readable: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
-  let pending = "";
-  for await (const text of readable.pipeThrough(new TextDecoderStream())) {
-    pending += text;
-    const parts = pending.split("\n");
-    pending = parts.pop() ?? "";
-    into.push(...parts);
-  }
-  if (pending !== "") into.push(pending);
-}
-
-/** Polls the collected lines (every 20 ms, bounded) for one matching `pattern`. */
-async function waitForLine(lines: string[], pattern: RegExp, ms = WAIT_MS): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = lines.find((line) => pattern.test(line));
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`no relay line matched ${pattern} within ${ms} ms`);
-    await delay(20);
-  }
-}
-
-async function startRelay(): Promise<Relay> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--unstable-net", "--allow-net", "--allow-read", "packages/relay/src/main.ts", "--port", "0"],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: string[] = [];
-  const errors: string[] = [];
-  void collectLines(child.stdout, lines).catch(() => {});
-  void collectLines(child.stderr, errors).catch(() => {});
-  const status = child.status;
-  const banner = await waitForLine(lines, /^moqkit relay listening /, 20_000).catch((error) => {
-    child.kill("SIGKILL");
-    throw new Error(`${error instanceof Error ? error.message : error}; stderr: ${errors.join("\n")}`);
-  });
-  const match = /^moqkit relay listening https:\/\/127\.0\.0\.1:(\d+) certificate-sha256=([0-9a-f]{64})$/.exec(banner);
-  assert.ok(match, `unexpected banner: ${banner}`);
-  const port = Number(match[1]);
-  const response = await fetch(`http://127.0.0.1:${port}/certificate.pem`, { signal: AbortSignal.timeout(WAIT_MS) });
-  assert.equal(response.status, 200);
-  const pem = await response.text();
-  assert.match(pem, /-----BEGIN CERTIFICATE-----/);
-  return { child, port, pem, lines, errors, status };
-}
-
-/** Resolves true if the relay process is still running (its status has not settled). */
-async function isRunning(relay: Relay): Promise<boolean> {
-  const exited = await Promise.race([relay.status.then(() => true), delay(50).then(() => false)]);
-  return !exited;
 }
 
 // ---- raw HTTP/3 -------------------------------------------------------------------------------

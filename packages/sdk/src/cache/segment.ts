@@ -120,6 +120,14 @@ export class SegmentSubscriber {
   get isClosed(): boolean {
     return this.#closed;
   }
+  /** How many chunks have been written so far (this reader's position aside). */
+  get chunkCount(): number {
+    return this.#state.chunks.length;
+  }
+  /** Whether the segment has ended (cleanly or with an error): no more chunks will be written. */
+  get isFinished(): boolean {
+    return this.#state.end !== undefined;
+  }
 
   /**
    * The next chunk, waiting for it if needed; `undefined` once the segment finished and all was read

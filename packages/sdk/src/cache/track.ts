@@ -33,6 +33,8 @@ class TrackState {
   head = 0;
   /** Sequence numbers of every slot not yet pruned, expired ones included (duplicates are refused). */
   readonly bySequence = new Map<number, Slot>();
+  /** The highest sequence ever inserted (expired or not); undefined before the first insert. */
+  latestSequence: number | undefined;
   readonly expiries = new Heap<Slot>(expiresSooner);
   timer: ReturnType<typeof setTimeout> | undefined;
   timerDeadline = Number.POSITIVE_INFINITY;
@@ -70,6 +72,7 @@ class TrackState {
     const slot: Slot = { sequence, priority, deadline, segment };
     this.slots.push(slot);
     this.bySequence.set(sequence, slot);
+    if (this.latestSequence === undefined || sequence > this.latestSequence) this.latestSequence = sequence;
     if (expiresMs !== undefined) {
       this.expiries.push(slot);
       this.schedule();
@@ -202,6 +205,20 @@ export class TrackPublisher {
     return publisher;
   }
 
+  /** Whether the track has ended (every subscriber gone, or closed by a publisher): inserts would throw. */
+  get isEnded(): boolean {
+    return this.#state.end !== undefined;
+  }
+
+  /**
+   * Resolves once the track has ended, however it ended: a network publisher uses it to learn
+   * that nobody reads any more (then it can unsubscribe upstream).
+   */
+  async ended(): Promise<void> {
+    const state = this.#state;
+    while (state.end === undefined) await state.changed.wait();
+  }
+
   clone(): TrackPublisher {
     if (this.#closed) throw CacheError.closed("track publisher is closed");
     this.#state.publishers++;
@@ -287,6 +304,43 @@ export class TrackSubscriber {
       await state.changed.wait();
       if (this.#closed) return undefined;
     }
+  }
+
+  /**
+   * Like nextSegment, without waiting: the most important segment ready now, or `undefined` when
+   * none is (whether or not the track has ended). For draining what the cache holds.
+   */
+  tryNextSegment(): SegmentSubscriber | undefined {
+    if (this.#closed) throw CacheError.closed("track subscriber is closed");
+    const state = this.#state;
+    state.expireDue();
+    const stop = state.stop;
+    for (let position = Math.max(this.#position, state.start); position < stop; position++) {
+      const slot = state.slotAt(position);
+      if (slot.segment !== undefined) this.#pending.push(slot);
+    }
+    this.#position = stop;
+    for (let slot = this.#pending.pop(); slot !== undefined; slot = this.#pending.pop()) {
+      if (slot.segment !== undefined) return slot.segment.clone();
+    }
+    return undefined;
+  }
+
+  /** A new handle on the cached segment with this sequence number, or `undefined` if it is not (or no longer) cached. */
+  segment(sequence: number): SegmentSubscriber | undefined {
+    if (this.#closed) throw CacheError.closed("track subscriber is closed");
+    this.#state.expireDue();
+    return this.#state.bySequence.get(sequence)?.segment?.clone();
+  }
+
+  /** The highest sequence number inserted so far (even if expired since), or `undefined` before any. */
+  get latestSequence(): number | undefined {
+    return this.#state.latestSequence;
+  }
+
+  /** Whether the track has ended (cleanly or with an error): nothing new will arrive. */
+  get isEnded(): boolean {
+    return this.#state.end !== undefined;
   }
 
   /** A new reader that gets what this one has not read yet, and everything new. */

@@ -1,0 +1,245 @@
+// The relay's routing between MoQT sessions: who publishes which namespace, one upstream
+// subscription per track shared by every downstream subscriber through the track cache, and
+// namespace announcements to the sessions that asked for them.
+import type { TrackSubscriber } from "../../../sdk/src/cache/index.ts";
+import {
+  type Broadcast,
+  RequestError,
+  type ServedTrack,
+  type Session,
+  type SessionError,
+  type SessionHandler,
+} from "../../../sdk/src/session/index.ts";
+import { describeNamespace, describeTrack, fullTrackKey } from "../../../sdk/src/session/names.ts";
+import {
+  isPrefix,
+  type Namespace,
+  namespaceKey,
+  SubscribeErrorCode,
+  type TrackName,
+} from "../../../sdk/src/wire/index.ts";
+
+export interface RouterOptions {
+  /** How long a SUBSCRIBE waits for its namespace to be published before "not found" (ms). Default 1000. */
+  announceWaitMs?: number;
+  /** How long an upstream subscription outlives its last downstream subscriber (ms). Default 0. */
+  lingerMs?: number;
+  log?: (line: string) => void;
+}
+
+interface Origin {
+  session: Session;
+  namespace: Namespace;
+}
+
+interface RelayedTrack {
+  /** The upstream subscription's reader: never read, cloned for each downstream subscriber. */
+  root: TrackSubscriber;
+  origin: Session;
+  ready: Promise<unknown>;
+  groupOrder: 1 | 2;
+  maxCacheDurationMs: number | undefined;
+  users: number;
+  linger: ReturnType<typeof setTimeout> | undefined;
+}
+
+interface Waiter {
+  namespace: Namespace;
+  wake: () => void;
+}
+
+export class Router {
+  readonly #announceWaitMs: number;
+  readonly #lingerMs: number;
+  readonly #log: (line: string) => void;
+  /** Namespaces by key, each with the sessions that publish it (the first serves subscriptions). */
+  readonly #origins = new Map<string, Origin[]>();
+  readonly #tracks = new Map<string, RelayedTrack>();
+  readonly #waiters = new Set<Waiter>();
+  /** Sessions' SUBSCRIBE_NAMESPACE prefixes, and what we announced to each. */
+  readonly #prefixes = new Map<Session, Namespace[]>();
+  readonly #announced = new Map<Session, Map<string, Broadcast>>();
+
+  constructor(options: RouterOptions = {}) {
+    this.#announceWaitMs = options.announceWaitMs ?? 1_000;
+    this.#lingerMs = options.lingerMs ?? 0;
+    this.#log = options.log ?? (() => {});
+  }
+
+  /** The hooks every relay session is created with. */
+  readonly handler: SessionHandler = {
+    publishNamespace: (session, namespace) => this.#publishNamespace(session, namespace),
+    publishNamespaceDone: (session, namespace) => this.#publishNamespaceDone(session, namespace),
+    subscribeNamespace: (session, prefix) => this.#subscribeNamespace(session, prefix),
+    unsubscribeNamespace: (session, prefix) => this.#unsubscribeNamespace(session, prefix),
+    resolveTrack: (session, namespace, name) => this.#resolveTrack(session, namespace, name),
+    closed: (session, error) => this.#closed(session, error),
+  };
+
+  /** Counts, for logs and tests. */
+  get stats(): { namespaces: number; tracks: number } {
+    return { namespaces: this.#origins.size, tracks: this.#tracks.size };
+  }
+
+  #publishNamespace(session: Session, namespace: Namespace): void {
+    const key = namespaceKey(namespace);
+    const origins = this.#origins.get(key) ?? [];
+    if (origins.some((origin) => origin.session === session)) {
+      throw new RequestError(0x0, "namespace already published on this session");
+    }
+    origins.push({ session, namespace });
+    this.#origins.set(key, origins);
+    this.#log(`publish namespace ${describeNamespace(namespace)}`);
+    for (const waiter of this.#waiters) if (isPrefix(namespace, waiter.namespace)) waiter.wake();
+    if (origins.length === 1) {
+      for (const [subscriber, prefixes] of this.#prefixes) {
+        if (subscriber !== session && prefixes.some((prefix) => isPrefix(prefix, namespace)))
+          this.#announce(subscriber, namespace);
+      }
+    }
+  }
+
+  #publishNamespaceDone(session: Session, namespace: Namespace): void {
+    const key = namespaceKey(namespace);
+    const origins = (this.#origins.get(key) ?? []).filter((origin) => origin.session !== session);
+    if (origins.length > 0) {
+      this.#origins.set(key, origins);
+      return;
+    }
+    this.#origins.delete(key);
+    this.#log(`publish namespace done ${describeNamespace(namespace)}`);
+    for (const [subscriber, announced] of this.#announced) {
+      const broadcast = announced.get(key);
+      if (broadcast === undefined) continue;
+      announced.delete(key);
+      if (!subscriber.isClosed) broadcast.close();
+    }
+  }
+
+  #subscribeNamespace(session: Session, prefix: Namespace): void {
+    const prefixes = this.#prefixes.get(session) ?? [];
+    prefixes.push(prefix);
+    this.#prefixes.set(session, prefixes);
+    for (const origins of this.#origins.values()) {
+      const first = origins[0];
+      if (first === undefined || first.session === session || !isPrefix(prefix, first.namespace)) continue;
+      this.#announce(session, first.namespace);
+    }
+  }
+
+  #unsubscribeNamespace(session: Session, prefix: Namespace): void {
+    const key = namespaceKey(prefix);
+    const prefixes = (this.#prefixes.get(session) ?? []).filter((known) => namespaceKey(known) !== key);
+    this.#prefixes.set(session, prefixes);
+  }
+
+  #announce(session: Session, namespace: Namespace): void {
+    const key = namespaceKey(namespace);
+    const announced = this.#announced.get(session) ?? new Map<string, Broadcast>();
+    this.#announced.set(session, announced);
+    if (announced.has(key) || session.isClosed) return;
+    // An empty broadcast: SUBSCRIBEs for it come back to resolveTrack.
+    announced.set(key, session.publish([...namespace]));
+  }
+
+  /** The longest published namespace that is a prefix of `namespace`. */
+  #originFor(namespace: Namespace): Origin | undefined {
+    let best: Origin | undefined;
+    for (const origins of this.#origins.values()) {
+      const first = origins[0];
+      if (first === undefined || !isPrefix(first.namespace, namespace)) continue;
+      if (best === undefined || first.namespace.length > best.namespace.length) best = first;
+    }
+    return best;
+  }
+
+  async #resolveTrack(_session: Session, namespace: Namespace, name: TrackName): Promise<ServedTrack> {
+    let origin = this.#originFor(namespace);
+    if (origin === undefined) {
+      // Subscribe before publish: wait a bounded time for the namespace to appear.
+      await this.#waitForNamespace(namespace);
+      origin = this.#originFor(namespace);
+    }
+    if (origin === undefined) throw new RequestError(SubscribeErrorCode.TRACK_DOES_NOT_EXIST, "not found");
+    const key = fullTrackKey(namespace, name);
+    let track = this.#tracks.get(key);
+    if (track !== undefined && (track.root.isEnded || track.origin.isClosed)) {
+      this.#drop(key, track);
+      track = undefined;
+    }
+    if (track === undefined) {
+      const root = origin.session.subscribe([...namespace], name);
+      const created: RelayedTrack = {
+        root,
+        origin: origin.session,
+        ready: origin.session.subscribed(root),
+        groupOrder: 2,
+        maxCacheDurationMs: undefined,
+        users: 0,
+        linger: undefined,
+      };
+      this.#tracks.set(key, created);
+      this.#log(`upstream subscribe ${describeTrack(namespace, name)}`);
+      track = created;
+    }
+    const relayed = track;
+    relayed.users++;
+    if (relayed.linger !== undefined) clearTimeout(relayed.linger);
+    relayed.linger = undefined;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      relayed.users--;
+      if (relayed.users > 0) return;
+      relayed.linger = setTimeout(() => {
+        if (relayed.users === 0) this.#drop(key, relayed);
+      }, this.#lingerMs);
+    };
+    try {
+      // A relay answers SUBSCRIBE_OK only once it has its upstream subscription.
+      const info = (await relayed.ready) as { groupOrder: 1 | 2; cacheDurationMs: number | undefined };
+      relayed.groupOrder = info.groupOrder;
+      relayed.maxCacheDurationMs = info.cacheDurationMs;
+    } catch (error) {
+      release();
+      if (error instanceof RequestError) throw error;
+      throw new RequestError(SubscribeErrorCode.INTERNAL_ERROR, "upstream subscription failed");
+    }
+    return {
+      track: relayed.root,
+      groupOrder: relayed.groupOrder,
+      maxCacheDurationMs: relayed.maxCacheDurationMs,
+      release,
+    };
+  }
+
+  #drop(key: string, track: RelayedTrack): void {
+    if (this.#tracks.get(key) === track) this.#tracks.delete(key);
+    if (track.linger !== undefined) clearTimeout(track.linger);
+    // Closing the last reader of the upstream track sends UNSUBSCRIBE.
+    track.root.close();
+  }
+
+  #waitForNamespace(namespace: Namespace): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        namespace,
+        wake: () => {
+          clearTimeout(timer);
+          this.#waiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.wake, this.#announceWaitMs);
+      this.#waiters.add(waiter);
+    });
+  }
+
+  #closed(session: Session, error: SessionError): void {
+    this.#log(`moq session closed code=${error.code} reason=${JSON.stringify(error.message)}`);
+    this.#prefixes.delete(session);
+    this.#announced.delete(session);
+    for (const [key, track] of this.#tracks) if (track.origin === session) this.#drop(key, track);
+  }
+}

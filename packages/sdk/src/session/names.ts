@@ -1,0 +1,50 @@
+// Track namespaces and names as the API takes them (strings or bytes) and as the wire carries them (bytes).
+import { type Namespace, namespaceKey, type TrackName } from "../wire/index.ts";
+import { SessionArgumentError } from "./errors.ts";
+
+/** A namespace tuple: each field a string (UTF-8 on the wire) or bytes. A single string is one field. */
+export type NamespaceInput = string | readonly (string | Uint8Array)[];
+/** A track name: a string (UTF-8 on the wire) or bytes. */
+export type TrackNameInput = string | Uint8Array;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function toNamespace(input: NamespaceInput, what = "namespace"): Namespace {
+  const fields = typeof input === "string" ? [input] : input;
+  if (!Array.isArray(fields)) throw new SessionArgumentError(`${what} must be a string or an array of fields`);
+  if (fields.length < 1 || fields.length > 32) {
+    throw new SessionArgumentError(`${what} must have 1 to 32 fields, got ${fields.length}`);
+  }
+  return fields.map((field, index) => {
+    if (typeof field === "string") return encoder.encode(field);
+    if (field instanceof Uint8Array) return field;
+    throw new SessionArgumentError(`${what} field ${index} must be a string or a Uint8Array`);
+  });
+}
+
+/** Like toNamespace, but 0 fields is allowed (a prefix matching every namespace). */
+export function toNamespacePrefix(input: NamespaceInput): Namespace {
+  if (Array.isArray(input) && input.length === 0) return [];
+  return toNamespace(input, "namespace prefix");
+}
+
+export function toTrackName(input: TrackNameInput): TrackName {
+  if (typeof input === "string") return encoder.encode(input);
+  if (input instanceof Uint8Array) return input;
+  throw new SessionArgumentError("track name must be a string or a Uint8Array");
+}
+
+/** A readable form for logs and cache track names: fields joined by "/". */
+export function describeNamespace(namespace: Namespace): string {
+  return namespace.map((field) => decoder.decode(field)).join("/");
+}
+
+export function describeTrack(namespace: Namespace, name: TrackName): string {
+  return `${describeNamespace(namespace)}:${decoder.decode(name)}`;
+}
+
+/** An exact, unambiguous map key for a full track name (bytes compared exactly, as the draft says). */
+export function fullTrackKey(namespace: Namespace, name: TrackName): string {
+  return `${namespaceKey(namespace)}:${namespaceKey([name])}`;
+}

@@ -1,0 +1,277 @@
+// The subscriber side: objects arriving on data streams become segments (groups) and chunks
+// (objects) in a cache track that the application reads with a TrackSubscriber.
+import { CacheError, type SegmentPublisher, type TrackPublisher } from "../cache/index.ts";
+import {
+  type FetchHeader,
+  intParameter,
+  type Location,
+  MessageParameter,
+  ObjectStatus,
+  type Parameter,
+  ProtocolViolation,
+  PublishDoneCode,
+  readFetchObject,
+  readSubgroupObject,
+  type StreamReader,
+  type SubgroupHeader,
+  SubscribeErrorCode,
+  type WireLimits,
+} from "../wire/index.ts";
+import { RequestError } from "./errors.ts";
+import { streamErrorCode } from "./transport.ts";
+
+type Settle = { resolve: (info: SubscriptionInfo) => void; reject: (error: Error) => void };
+
+/** What SUBSCRIBE_OK (or PUBLISH) told us about the track. */
+export interface SubscriptionInfo {
+  trackAlias: number;
+  groupOrder: 1 | 2;
+  largest: Location | undefined;
+  /** How long received groups stay in our cache, in ms. */
+  cacheDurationMs: number | undefined;
+}
+
+/** How long to wait for streams still in flight after PUBLISH_DONE before ending the track. */
+const DONE_GRACE_MS = 2_000;
+
+/** The error a refused request closes its track with: "not-found" when the track does not exist. */
+export function refusalError(
+  code: number,
+  reason: string,
+  notFoundCode: number = SubscribeErrorCode.TRACK_DOES_NOT_EXIST,
+): CacheError {
+  const message = reason === "" ? `refused with code ${code}` : `refused with code ${code}: ${reason}`;
+  return code === notFoundCode ? new CacheError("not-found", { message }) : CacheError.reset(code, message);
+}
+
+/** Chooses how long received groups live in the cache: the publisher's MAX_CACHE_DURATION, else ours. */
+export function cacheDuration(parameters: readonly Parameter[], fallbackMs: number | undefined): number | undefined {
+  return intParameter(parameters, MessageParameter.MAX_CACHE_DURATION) ?? fallbackMs;
+}
+
+/** Writes one subgroup stream's objects into a segment of `track`. Protocol violations propagate. */
+async function receiveSubgroup(
+  track: TrackPublisher,
+  groups: Map<number, SegmentPublisher>,
+  header: SubgroupHeader,
+  reader: StreamReader,
+  expiresMs: number | undefined,
+  limits: WireLimits,
+): Promise<{ endOfTrack: boolean }> {
+  let segment: SegmentPublisher;
+  const open = groups.get(header.groupId);
+  try {
+    // A second subgroup of an open group writes into the same segment.
+    segment =
+      open?.clone() ?? track.createSegment({ sequence: header.groupId, priority: header.publisherPriority, expiresMs });
+  } catch {
+    // Duplicate (already received and finished) or nobody reads the track any more: not wanted.
+    await reader.cancel().catch(() => {});
+    return { endOfTrack: false };
+  }
+  if (open === undefined) groups.set(header.groupId, segment);
+  let previous: number | undefined;
+  let endOfTrack = false;
+  try {
+    for (;;) {
+      const object = await readSubgroupObject(reader, header, previous, limits);
+      if (object === undefined) break;
+      previous = object.objectId;
+      if (object.status === ObjectStatus.NORMAL) segment.writeChunk(object.payload);
+      else if (object.status === ObjectStatus.END_OF_TRACK) endOfTrack = true;
+    }
+    segment.close();
+  } catch (error) {
+    if (error instanceof ProtocolViolation) {
+      segment.close(CacheError.reset(0, error.message));
+      throw error;
+    }
+    // The stream was reset (its code tells why), or the segment lost its readers.
+    segment.close(CacheError.reset(streamErrorCode(error) ?? 0, "stream reset"));
+    await reader.cancel().catch(() => {});
+  } finally {
+    if (groups.get(header.groupId) === segment) groups.delete(header.groupId);
+  }
+  return { endOfTrack };
+}
+
+/** One SUBSCRIBE (or accepted PUBLISH) of ours: receives its groups into a cache track. */
+export class ReceivedSubscription {
+  readonly requestId: number;
+  readonly track: TrackPublisher;
+  readonly description: string;
+  info: SubscriptionInfo | undefined;
+  readonly #limits: WireLimits;
+  readonly #fallbackCacheMs: number | undefined;
+  readonly #groups = new Map<number, SegmentPublisher>();
+  readonly #onFinished: () => void;
+  readonly #settle: Settle | undefined;
+  #streamsSeen = 0;
+  #streamsOpen = 0;
+  #expectedStreams: number | undefined;
+  #endError: CacheError | null | undefined;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #finished = false;
+
+  constructor(options: {
+    requestId: number;
+    track: TrackPublisher;
+    description: string;
+    limits: WireLimits;
+    cacheDurationMs: number | undefined;
+    onFinished: () => void;
+    /** Told the publisher's answer. */
+    settle?: Settle;
+  }) {
+    this.requestId = options.requestId;
+    this.track = options.track;
+    this.description = options.description;
+    this.#settle = options.settle;
+    this.#limits = options.limits;
+    this.#fallbackCacheMs = options.cacheDurationMs;
+    this.#onFinished = options.onFinished;
+  }
+
+  get isFinished(): boolean {
+    return this.#finished;
+  }
+
+  accepted(info: Omit<SubscriptionInfo, "cacheDurationMs">, parameters: readonly Parameter[]): void {
+    this.info = { ...info, cacheDurationMs: cacheDuration(parameters, this.#fallbackCacheMs) };
+    this.#settle?.resolve(this.info);
+  }
+
+  refused(code: number, reason: string): void {
+    this.#settle?.reject(new RequestError(code, reason));
+    this.#finish(refusalError(code, reason));
+  }
+
+  /** PUBLISH_DONE: ends the track once the streams it counts have arrived (or after a grace period). */
+  done(statusCode: number, streamCount: number, reason: string): void {
+    const clean = statusCode === PublishDoneCode.TRACK_ENDED || statusCode === PublishDoneCode.SUBSCRIPTION_ENDED;
+    this.#endError = clean ? null : CacheError.reset(statusCode, reason === "" ? "publish done" : reason);
+    this.#expectedStreams = streamCount;
+    this.#maybeFinish();
+    if (!this.#finished) this.#graceTimer = setTimeout(() => this.#finish(this.#endError ?? null), DONE_GRACE_MS);
+  }
+
+  async receive(header: SubgroupHeader, reader: StreamReader): Promise<void> {
+    this.#streamsSeen++;
+    this.#streamsOpen++;
+    try {
+      if (this.#finished) {
+        await reader.cancel().catch(() => {});
+        return;
+      }
+      const { endOfTrack } = await receiveSubgroup(
+        this.track,
+        this.#groups,
+        header,
+        reader,
+        this.info?.cacheDurationMs ?? this.#fallbackCacheMs,
+        this.#limits,
+      );
+      if (endOfTrack && this.#endError === undefined) this.#endError = null;
+    } finally {
+      this.#streamsOpen--;
+      this.#maybeFinish();
+    }
+  }
+
+  /** Ends the track now (UNSUBSCRIBE sent, or the session closed). */
+  abandon(error: CacheError | null): void {
+    this.#finish(error);
+  }
+
+  #maybeFinish(): void {
+    if (this.#expectedStreams === undefined || this.#streamsOpen > 0) return;
+    if (this.#streamsSeen >= this.#expectedStreams) this.#finish(this.#endError ?? null);
+  }
+
+  #finish(error: CacheError | null): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#settle?.reject(error ?? new CacheError("closed", { message: "the subscription ended before SUBSCRIBE_OK" }));
+    if (this.#graceTimer !== undefined) clearTimeout(this.#graceTimer);
+    for (const segment of this.#groups.values()) segment.close(error ?? undefined);
+    this.#groups.clear();
+    this.track.close(error ?? undefined);
+    this.#onFinished();
+  }
+}
+
+/** One FETCH of ours: the fetch stream's objects become segments, one per group, in the order sent. */
+export class ReceivedFetch {
+  readonly requestId: number;
+  readonly track: TrackPublisher;
+  readonly #limits: WireLimits;
+  readonly #cacheDurationMs: number | undefined;
+  readonly #onFinished: () => void;
+  #finished = false;
+  #reader: StreamReader | undefined;
+
+  constructor(options: {
+    requestId: number;
+    track: TrackPublisher;
+    limits: WireLimits;
+    cacheDurationMs: number | undefined;
+    onFinished: () => void;
+  }) {
+    this.requestId = options.requestId;
+    this.track = options.track;
+    this.#limits = options.limits;
+    this.#cacheDurationMs = options.cacheDurationMs;
+    this.#onFinished = options.onFinished;
+  }
+
+  async receive(_header: FetchHeader, reader: StreamReader): Promise<void> {
+    if (this.#finished || this.#reader !== undefined) {
+      await reader.cancel().catch(() => {});
+      return;
+    }
+    this.#reader = reader;
+    let segment: SegmentPublisher | undefined;
+    let group = -1;
+    try {
+      for (;;) {
+        const object = await readFetchObject(reader, this.#limits);
+        if (object === undefined) break;
+        if (object.groupId !== group) {
+          segment?.close();
+          group = object.groupId;
+          segment = this.track.createSegment({
+            sequence: group,
+            priority: object.publisherPriority,
+            expiresMs: this.#cacheDurationMs,
+          });
+        }
+        if (object.status === ObjectStatus.NORMAL) segment?.writeChunk(object.payload);
+      }
+      segment?.close();
+      this.#finish(null);
+    } catch (error) {
+      const cacheError =
+        error instanceof CacheError ? error : CacheError.reset(streamErrorCode(error) ?? 0, "fetch stream reset");
+      segment?.close(cacheError);
+      this.#finish(cacheError);
+      if (error instanceof ProtocolViolation) throw error;
+      await reader.cancel().catch(() => {});
+    }
+  }
+
+  refused(code: number, reason: string): void {
+    this.#finish(refusalError(code, reason));
+  }
+
+  abandon(error: CacheError | null): void {
+    void this.#reader?.cancel().catch(() => {});
+    this.#finish(error);
+  }
+
+  #finish(error: CacheError | null): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.track.close(error ?? undefined);
+    this.#onFinished();
+  }
+}

@@ -1,0 +1,131 @@
+// The publisher side of a FETCH: the cached groups in the range, in group order, on one stream.
+import type { SegmentSubscriber } from "../cache/index.ts";
+import {
+  encodeFetchHeader,
+  encodeFetchObjectHeader,
+  type FetchErrorCode,
+  type Location,
+  StreamResetCode,
+} from "../wire/index.ts";
+import { sendOrder, toPublisherPriority } from "./priority.ts";
+import { largestLocation, type ServedTrack } from "./served-track.ts";
+import type { TransportSendStream } from "./transport.ts";
+
+/** A resolved fetch range: `end` is exclusive in objects, and `end.object === 0` means all of `end.group`. */
+export interface FetchRange {
+  start: Location;
+  end: Location;
+}
+
+export type FetchPlan =
+  | { ok: true; segments: SegmentSubscriber[]; objectLimits: Map<number, number>; end: Location; groupOrder: 1 | 2 }
+  | { ok: false; code: (typeof FetchErrorCode)[keyof typeof FetchErrorCode]; reason: string };
+
+/**
+ * Picks the cached segments in the range and how many objects of each to send (what exists now:
+ * a fetch never waits for objects not yet published).
+ */
+export function planFetch(served: ServedTrack, range: FetchRange, requestedOrder: 0 | 1 | 2): FetchPlan {
+  const largest = largestLocation(served.track);
+  if (largest === undefined) return { ok: false, code: 0x5, reason: "the track has no objects yet" };
+  if (compare(range.start, largest) > 0) return { ok: false, code: 0x5, reason: "start is beyond the largest object" };
+  const wholeLastGroup = range.end.object === 0;
+  if (range.end.group < range.start.group || (!wholeLastGroup && compare(range.end, range.start) <= 0)) {
+    return { ok: false, code: 0x5, reason: "end is before start" };
+  }
+  // Walk what the cache holds (bounded by the cache), not the requested range (bounded by nothing).
+  const reader = served.track.clone();
+  const segments: SegmentSubscriber[] = [];
+  const objectLimits = new Map<number, number>();
+  try {
+    for (let segment = reader.tryNextSegment(); segment !== undefined; segment = reader.tryNextSegment()) {
+      const group = segment.sequence;
+      if (group < range.start.group || group > range.end.group) {
+        segment.close();
+        continue;
+      }
+      let count = segment.chunkCount;
+      if (group === range.end.group && !wholeLastGroup) count = Math.min(count, range.end.object);
+      const first = group === range.start.group ? range.start.object : 0;
+      if (count <= first) {
+        segment.close();
+        continue;
+      }
+      segments.push(segment);
+      objectLimits.set(group, count);
+    }
+  } finally {
+    reader.close();
+  }
+  if (segments.length === 0) return { ok: false, code: 0x6, reason: "no objects in the range" };
+  const groupOrder = requestedOrder === 0 ? (served.groupOrder ?? 1) : requestedOrder;
+  segments.sort((a, b) => (groupOrder === 1 ? a.sequence - b.sequence : b.sequence - a.sequence));
+  const beyondLargest =
+    compare(range.end, { group: largest.group, object: largest.object + 1 }) > 0 ||
+    (wholeLastGroup && range.end.group >= largest.group);
+  const end = beyondLargest ? { group: largest.group, object: largest.object + 1 } : range.end;
+  return { ok: true, segments, objectLimits, end, groupOrder };
+}
+
+/** Writes the planned objects on a new stream, then FIN; `cancel()` (FETCH_CANCEL) resets it. */
+export class FetchSender {
+  readonly #plan: Extract<FetchPlan, { ok: true }>;
+  readonly #requestId: number;
+  readonly #start: Location;
+  #cancelled = false;
+  #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+
+  constructor(requestId: number, plan: Extract<FetchPlan, { ok: true }>, start: Location) {
+    this.#requestId = requestId;
+    this.#plan = plan;
+    this.#start = start;
+  }
+
+  async run(open: (order: number) => Promise<TransportSendStream>, subscriberPriority: number): Promise<void> {
+    const { segments, objectLimits } = this.#plan;
+    try {
+      const first = segments[0];
+      const stream = await open(sendOrder(subscriberPriority, toPublisherPriority(first?.priority ?? 0), 1, 0));
+      const writer = stream.getWriter();
+      this.#writer = writer;
+      void writer.write(encodeFetchHeader(this.#requestId)).catch(() => {});
+      for (const segment of segments) {
+        const group = segment.sequence;
+        const limit = objectLimits.get(group) ?? 0;
+        const firstObject = group === this.#start.group ? this.#start.object : 0;
+        const publisherPriority = toPublisherPriority(segment.priority);
+        for (let objectId = 0; objectId < limit; objectId++) {
+          const chunk = await segment.readChunk();
+          if (chunk === undefined || this.#cancelled) break;
+          if (objectId < firstObject) continue;
+          await writer.ready;
+          const header = encodeFetchObjectHeader({
+            groupId: group,
+            subgroupId: 0,
+            objectId,
+            publisherPriority,
+            payloadLength: chunk.length,
+          });
+          void writer.write(header).catch(() => {});
+          if (chunk.length > 0) void writer.write(chunk).catch(() => {});
+        }
+        if (this.#cancelled) break;
+      }
+      if (this.#cancelled) throw new Error("cancelled");
+      await writer.close();
+    } catch {
+      await this.#writer?.abort({ streamErrorCode: StreamResetCode.CANCELLED }).catch(() => {});
+    } finally {
+      for (const segment of segments) segment.close();
+    }
+  }
+
+  cancel(): void {
+    this.#cancelled = true;
+    for (const segment of this.#plan.segments) segment.close();
+  }
+}
+
+function compare(a: Location, b: Location): number {
+  return a.group === b.group ? a.object - b.object : a.group - b.group;
+}

@@ -1,0 +1,305 @@
+// The publisher side of one subscription: reads a clone of a cache track and sends each group
+// (segment) on its own unidirectional stream as a subgroup, one object per chunk.
+import { CacheError, type SegmentSubscriber, type TrackSubscriber } from "../cache/index.ts";
+import {
+  type ControlMessage,
+  encodeSubgroupHeader,
+  encodeSubgroupObjectHeader,
+  type Location,
+  PublishDoneCode,
+  StreamResetCode,
+  type SubscribeFilter,
+  type SubscribeUpdate,
+} from "../wire/index.ts";
+import { sendOrder, toPublisherPriority } from "./priority.ts";
+import type { ServedTrack } from "./served-track.ts";
+import type { TransportSendStream } from "./transport.ts";
+
+/** What a served subscription needs from its session. */
+export interface ServeHost {
+  openStream(sendOrder: number): Promise<TransportSendStream>;
+  sendControl(message: ControlMessage): void;
+  /** Called once the subscription is over (PUBLISH_DONE sent or the session closed). */
+  finished(requestId: number): void;
+}
+
+export interface ServeRequest {
+  requestId: number;
+  trackAlias: number;
+  subscriberPriority: number;
+  groupOrder: 0 | 1 | 2;
+  forward: boolean;
+  filter: SubscribeFilter;
+  /** The largest location when the subscription started (reported in SUBSCRIBE_OK). */
+  largest: Location | undefined;
+}
+
+/** The first group a filter lets through. A late joiner gets the whole latest group (see README). */
+export function filterStart(filter: SubscribeFilter, largest: Location | undefined): Location {
+  switch (filter.type) {
+    case "next_group_start":
+      return { group: largest === undefined ? 0 : largest.group + 1, object: 0 };
+    case "largest_object":
+      return { group: largest?.group ?? 0, object: 0 };
+    case "absolute_start":
+    case "absolute_range":
+      return filter.start;
+  }
+}
+
+export class ServedSubscription {
+  readonly requestId: number;
+  readonly trackAlias: number;
+  readonly largestAtStart: Location | undefined;
+  readonly #host: ServeHost;
+  readonly #served: ServedTrack;
+  readonly #reader: TrackSubscriber;
+  readonly #groupOrder: 1 | 2;
+  #subscriberPriority: number;
+  #forward: boolean;
+  #start: Location;
+  /** Inclusive; undefined = open-ended. */
+  #endGroup: number | undefined;
+  readonly #streams = new Set<GroupSender>();
+  #streamCount = 0;
+  #stopped = false;
+  #doneSent = false;
+
+  constructor(host: ServeHost, served: ServedTrack, request: ServeRequest) {
+    this.#host = host;
+    this.#served = served;
+    this.requestId = request.requestId;
+    this.trackAlias = request.trackAlias;
+    this.largestAtStart = request.largest;
+    this.#reader = served.track.clone();
+    this.#groupOrder = request.groupOrder === 0 ? (served.groupOrder ?? 2) : request.groupOrder;
+    this.#subscriberPriority = request.subscriberPriority;
+    this.#forward = request.forward;
+    this.#start = filterStart(request.filter, request.largest);
+    this.#endGroup = request.filter.type === "absolute_range" ? request.filter.endGroup : undefined;
+  }
+
+  get servedTrack(): ServedTrack {
+    return this.#served;
+  }
+
+  get groupOrder(): 1 | 2 {
+    return this.#groupOrder;
+  }
+
+  /** Sends groups until the track ends, the filter's end is reached or the subscription is stopped. */
+  async run(): Promise<void> {
+    let status: number = PublishDoneCode.TRACK_ENDED;
+    let reason = "";
+    try {
+      for (;;) {
+        const segment = await this.#reader.nextSegment();
+        if (segment === undefined || this.#stopped) {
+          segment?.close();
+          break;
+        }
+        const group = segment.sequence;
+        if (!this.#forward || group < this.#start.group || (this.#endGroup !== undefined && group > this.#endGroup)) {
+          segment.close();
+          continue;
+        }
+        const firstObject = group === this.#start.group ? this.#start.object : 0;
+        const sender = new GroupSender(this, segment, firstObject);
+        this.#streams.add(sender);
+        void sender.run().finally(() => this.#streams.delete(sender));
+        if (this.#endGroup !== undefined && group === this.#endGroup) {
+          status = PublishDoneCode.SUBSCRIPTION_ENDED;
+          break;
+        }
+      }
+    } catch (error) {
+      // The publisher's session ended: the track ended with it. Anything else is an error upstream.
+      if (error instanceof CacheError && error.code === "reset" && error.wireCode === StreamResetCode.SESSION_CLOSED) {
+        reason = "the publisher went away";
+      } else {
+        status = PublishDoneCode.INTERNAL_ERROR;
+        reason = error instanceof CacheError ? `track ended: ${error.message}` : "track failed";
+      }
+    } finally {
+      this.#reader.close();
+    }
+    if (this.#stopped) return;
+    // PUBLISH_DONE only once every stream this subscription will open is closed (draft-14 9.12).
+    await Promise.allSettled([...this.#streams].map((sender) => sender.done));
+    this.#sendDone(status, reason);
+  }
+
+  /** SUBSCRIBE_UPDATE: narrows the range, changes priority or forwarding. */
+  update(message: SubscribeUpdate): void {
+    this.#subscriberPriority = message.subscriberPriority;
+    this.#forward = message.forward;
+    if (message.start.group > this.#start.group) this.#start = message.start;
+    if (message.endGroup !== 0) this.#endGroup = message.endGroup - 1;
+    for (const sender of this.#streams) {
+      if (this.#endGroup !== undefined && sender.group > this.#endGroup) sender.cancel(StreamResetCode.CANCELLED);
+      else sender.reprioritize();
+    }
+  }
+
+  /** UNSUBSCRIBE, or the publisher ends it: resets open streams and says PUBLISH_DONE. */
+  stop(status: number, reason: string): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#reader.close();
+    for (const sender of this.#streams) sender.cancel(StreamResetCode.CANCELLED);
+    this.#sendDone(status, reason);
+  }
+
+  /** The session is gone: drop everything, say nothing. */
+  abandon(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#doneSent = true;
+    this.#reader.close();
+    for (const sender of this.#streams) sender.cancel(StreamResetCode.SESSION_CLOSED);
+    this.#served.release?.();
+    this.#host.finished(this.requestId);
+  }
+
+  #sendDone(statusCode: number, reason: string): void {
+    if (this.#doneSent) return;
+    this.#doneSent = true;
+    this.#host.sendControl({
+      kind: "publish_done",
+      requestId: this.requestId,
+      statusCode,
+      streamCount: this.#streamCount,
+      reason,
+    });
+    this.#served.release?.();
+    this.#host.finished(this.requestId);
+  }
+
+  // ---- for GroupSender ----
+
+  sendOrderFor(group: number, publisherPriority: number): number {
+    return sendOrder(this.#subscriberPriority, publisherPriority, this.#groupOrder, group);
+  }
+
+  openStream(order: number): Promise<TransportSendStream> {
+    this.#streamCount++;
+    return this.#host.openStream(order);
+  }
+}
+
+/** One group on one stream: header, then each chunk as an object, then FIN; reset if cut short. */
+class GroupSender {
+  readonly group: number;
+  readonly done: Promise<void>;
+  readonly #subscription: ServedSubscription;
+  readonly #segment: SegmentSubscriber;
+  readonly #firstObject: number;
+  readonly #publisherPriority: number;
+  #resolveDone!: () => void;
+  #stream: TransportSendStream | undefined;
+  #cancelCode: number | undefined;
+
+  constructor(subscription: ServedSubscription, segment: SegmentSubscriber, firstObject: number) {
+    this.#subscription = subscription;
+    this.#segment = segment;
+    this.group = segment.sequence;
+    this.#firstObject = firstObject;
+    this.#publisherPriority = toPublisherPriority(segment.priority);
+    this.done = new Promise((resolve) => {
+      this.#resolveDone = resolve;
+    });
+  }
+
+  async run(): Promise<void> {
+    const segment = this.#segment;
+    // A group that outlives its time to live is cut, never waited on (delivery timeout).
+    const deadline =
+      segment.expiresMs === undefined
+        ? undefined
+        : setTimeout(() => this.cancel(StreamResetCode.DELIVERY_TIMEOUT), segment.expiresMs);
+    let writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+    try {
+      const subscription = this.#subscription;
+      const stream = await subscription.openStream(subscription.sendOrderFor(this.group, this.#publisherPriority));
+      this.#stream = stream;
+      writer = stream.getWriter();
+      if (this.#cancelCode !== undefined) throw new Error("cancelled");
+      const header = encodeSubgroupHeader({
+        trackAlias: subscription.trackAlias,
+        groupId: this.group,
+        subgroupId: 0,
+        publisherPriority: this.#publisherPriority,
+        // FIN ends the group: a segment is a whole group. (Deno cannot reset a stream, see README.)
+        endOfGroup: true,
+      });
+      void writer.write(header).catch(() => {});
+      let objectId = 0;
+      let previous: number | undefined;
+      for (;;) {
+        const chunk = await segment.readChunk();
+        if (chunk === undefined || this.#cancelCode !== undefined) break;
+        const id = objectId++;
+        if (id < this.#firstObject) continue;
+        await writer.ready;
+        const objectHeader = encodeSubgroupObjectHeader({ extensions: false }, previous, {
+          objectId: id,
+          payloadLength: chunk.length,
+        });
+        void writer.write(objectHeader).catch(() => {});
+        if (chunk.length > 0) void writer.write(chunk).catch(() => {});
+        previous = id;
+      }
+      if (this.#cancelCode !== undefined) throw new Error("cancelled");
+      await writer.close();
+    } catch (error) {
+      // Cancelled, stopped by the peer, or the segment ended with an error upstream: reset the stream.
+      const code =
+        this.#cancelCode ??
+        (error instanceof CacheError && error.code === "reset"
+          ? StreamResetCode.INTERNAL_ERROR
+          : StreamResetCode.CANCELLED);
+      await writer?.abort(resetReason(code)).catch(() => {});
+    } finally {
+      if (deadline !== undefined) clearTimeout(deadline);
+      segment.close();
+      this.#resolveDone();
+    }
+  }
+
+  reprioritize(): void {
+    if (this.#stream !== undefined) {
+      this.#stream.sendOrder = this.#subscription.sendOrderFor(this.group, this.#publisherPriority);
+    }
+  }
+
+  /** Stops sending: the stream is reset with `code` (the segment's reader is closed, so the loop ends). */
+  cancel(code: number): void {
+    if (this.#cancelCode !== undefined) return;
+    this.#cancelCode = code;
+    this.#segment.close();
+  }
+}
+
+/**
+ * The reason given to abort(): in browsers a WebTransportError carries the stream error code.
+ * Elsewhere a plain object with `streamErrorCode` is what our Deno layer reads.
+ */
+function resetReason(code: number): unknown {
+  const WebTransportErrorClass = (globalThis as unknown as { WebTransportError?: new (init: object) => Error })
+    .WebTransportError;
+  if (WebTransportErrorClass !== undefined) {
+    try {
+      return new WebTransportErrorClass({ streamErrorCode: code });
+    } catch {
+      // Chromium's constructor takes (init); newer ones take (message, init).
+      try {
+        return new (WebTransportErrorClass as unknown as new (message: string, init: object) => Error)("reset", {
+          streamErrorCode: code,
+        });
+      } catch {
+        // fall through
+      }
+    }
+  }
+  return { streamErrorCode: code };
+}
