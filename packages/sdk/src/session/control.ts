@@ -36,8 +36,7 @@ export class ControlStream {
     return readControlMessage(this.#reader, this.#limits);
   }
 
-  close(): void {
-    this.#writer.close().catch(() => {});
+  stopReading(): void {
     this.#reader.cancel().catch(() => {});
   }
 }

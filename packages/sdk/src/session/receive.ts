@@ -31,6 +31,9 @@ export interface SubscriptionInfo {
   cacheDurationMs: number | undefined;
 }
 
+const HTTP_OK = 200;
+const HTTP_NOT_FOUND = 404;
+
 /** How long to wait for streams still in flight after PUBLISH_DONE before ending the track. */
 const DONE_GRACE_MS = 2_000;
 
@@ -41,7 +44,10 @@ export function refusalError(
   notFoundCode: number = SubscribeErrorCode.TRACK_DOES_NOT_EXIST,
 ): CacheError {
   const message = reason === "" ? `refused with code ${code}` : `refused with code ${code}: ${reason}`;
-  return code === notFoundCode ? new CacheError("not-found", { message }) : CacheError.reset(code, message);
+  // 404 is @moq/lite 0.2.2's "not found" (HTTP-style; draft-14 says TRACK_DOES_NOT_EXIST, 0x4).
+  return code === notFoundCode || code === HTTP_NOT_FOUND
+    ? new CacheError("not-found", { message })
+    : CacheError.reset(code, message);
 }
 
 /** Chooses how long received groups live in the cache: the publisher's MAX_CACHE_DURATION, else ours. */
@@ -148,7 +154,11 @@ export class ReceivedSubscription {
 
   /** PUBLISH_DONE: ends the track once the streams it counts have arrived (or after a grace period). */
   done(statusCode: number, streamCount: number, reason: string): void {
-    const clean = statusCode === PublishDoneCode.TRACK_ENDED || statusCode === PublishDoneCode.SUBSCRIPTION_ENDED;
+    // 200 is @moq/lite 0.2.2's "OK" (an HTTP-style code; draft-14 defines 0x0..0x7): a clean end too.
+    const clean =
+      statusCode === PublishDoneCode.TRACK_ENDED ||
+      statusCode === PublishDoneCode.SUBSCRIPTION_ENDED ||
+      statusCode === HTTP_OK;
     this.#endError = clean ? null : CacheError.reset(statusCode, reason === "" ? "publish done" : reason);
     this.#expectedStreams = streamCount;
     this.#maybeFinish();

@@ -59,9 +59,12 @@ export class IncomingRequestIds {
   #active = 0;
   readonly #window: number;
   readonly #sendMax: (max: number) => void;
+  readonly #onDeviation: ((what: string) => void) | undefined;
+  #first = true;
 
-  constructor(first: 0 | 1, window: number, sendMax: (max: number) => void) {
+  constructor(first: 0 | 1, window: number, sendMax: (max: number) => void, onDeviation?: (what: string) => void) {
     this.#expected = first;
+    this.#onDeviation = onDeviation;
     this.#window = window;
     this.#max = first + 2 * window;
     this.#sendMax = sendMax;
@@ -74,6 +77,14 @@ export class IncomingRequestIds {
 
   /** Checks a new request's ID; the request counts as open until `finish()`. */
   accept(id: number): void {
+    if (this.#first && id === this.#expected - 1 && this.#expected === 1) {
+      // Interop: @moq/lite 0.2.2 as a server numbers its requests 0, 2, 4... (draft-14 9.1 says odd).
+      // Adopt the peer's parity once, at its first request, and say so; every later ID is checked.
+      this.#expected = 0;
+      this.#max -= 1;
+      this.#onDeviation?.("the server's request IDs are even (draft-14 says odd); accepted for interoperability");
+    }
+    this.#first = false;
     if (id !== this.#expected) {
       throw new ProtocolViolation(
         SessionErrorCode.INVALID_REQUEST_ID,

@@ -103,6 +103,7 @@ export interface TrackStatusInfo {
 }
 
 const ALIAS_WAIT_MS = 2_000;
+const CLOSE_GRACE_MS = 250;
 
 type Pending = { resolve: (message: ControlMessage) => void; reject: (error: Error) => void; kind: string };
 
@@ -443,8 +444,12 @@ export class Session {
       for (;;) {
         const message = await this.#control.next();
         if (this.isClosed) return;
-        if (message === undefined)
+        if (message === undefined) {
+          // A closing session may end its streams before its close arrives: give the close a moment.
+          await Promise.race([this.closed, new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS))]);
+          if (this.isClosed) return;
           throw new ProtocolViolation(SessionErrorCode.PROTOCOL_VIOLATION, "the control stream was closed");
+        }
         this.#handle(message);
       }
     } catch (error) {
@@ -1057,7 +1062,8 @@ export class Session {
     this.#peerNamespaces.clear();
     for (const prefix of this.#peerPrefixes.values()) this.#handler.unsubscribeNamespace?.(this, prefix);
     this.#peerPrefixes.clear();
-    this.#control.close();
+    // The transport's close ends the control stream; a FIN of our own could overtake the close.
+    this.#control.stopReading();
     this.#resolveClosed(error);
     this.#handler.closed?.(this, error);
   }
@@ -1073,8 +1079,11 @@ export async function startClientSession(transport: MoqTransport, options: Sessi
   const outgoing = new OutgoingRequestIds(0, (max) =>
     control.send({ kind: "requests_blocked", maximumRequestId: max }),
   );
-  const incoming = new IncomingRequestIds(1, options.maxRequests ?? 100, (max) =>
-    control.send({ kind: "max_request_id", requestId: max }),
+  const incoming = new IncomingRequestIds(
+    1,
+    options.maxRequests ?? 100,
+    (max) => control.send({ kind: "max_request_id", requestId: max }),
+    (what) => options.log?.(`peer deviation: ${what}`),
   );
   const setup: ClientSetup = {
     kind: "client_setup",

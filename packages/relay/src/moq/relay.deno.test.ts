@@ -1,0 +1,291 @@
+// The MoQT relay end to end: real relay process, moqkit client sessions on the Deno WebTransport
+// client. Routing, fan-out through one upstream subscription, late joiners, namespaces, FETCH,
+// TRACK_STATUS, publishers leaving, and bad input closing only the offending session.
+import assert from "node:assert/strict";
+import { createTrack, type TrackPublisher } from "../../../sdk/src/cache/index.ts";
+import { RequestError, type Session } from "../../../sdk/src/session/index.ts";
+import {
+  concatBytes,
+  encodeControlMessage,
+  FetchErrorCode,
+  namespaceToStrings,
+  SessionErrorCode,
+} from "../../../sdk/src/wire/index.ts";
+import { type Relay, startRelay, stopRelay, waitForLine } from "../relay-process.ts";
+import { connect } from "../webtransport/client.ts";
+import { delay, moqConnect, readGroups, withTimeout } from "./test-client.ts";
+
+const encoder = new TextEncoder();
+let counter = 0;
+
+function payload(group: number, object: number, size = 16): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (group * 31 + object * 7 + i) & 0xff;
+  return bytes;
+}
+
+/** Publishes a fresh namespace with one track; returns the track's publisher. */
+async function publishTrack(session: Session, options: { maxCacheDurationMs?: number } = {}) {
+  const namespace = ["relay-test", `ns${counter++}`];
+  const broadcast = session.publish(namespace);
+  const [publisher, root] = createTrack("video");
+  broadcast.addTrack("video", root, options);
+  await withTimeout(broadcast.ready, 2_000, "PUBLISH_NAMESPACE_OK");
+  return { namespace, broadcast, publisher };
+}
+
+function writeGroup(publisher: TrackPublisher, group: number, objects: Uint8Array[], expiresMs?: number): void {
+  const segment = publisher.createSegment({ sequence: group, priority: 1, expiresMs });
+  for (const object of objects) segment.writeChunk(object);
+  segment.close();
+}
+
+function assertSameObjects(actual: Uint8Array[] | undefined, expected: Uint8Array[], what: string): void {
+  assert.ok(actual !== undefined, `${what}: missing`);
+  assert.equal(actual.length, expected.length, `${what}: object count`);
+  for (let i = 0; i < expected.length; i++) assert.deepEqual(actual[i], expected[i], `${what}: object ${i}`);
+}
+
+Deno.test({
+  name: "relay",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const relay: Relay = await startRelay();
+    const sessions: Session[] = [];
+    const open = async () => {
+      const session = await moqConnect(relay);
+      sessions.push(session);
+      return session;
+    };
+    try {
+      await t.step("groups and objects arrive byte-identical, large and empty objects included", async () => {
+        const pub = await open();
+        const sub = await open();
+        const { namespace, publisher } = await publishTrack(pub);
+        const track = sub.subscribe(namespace, "video");
+        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const sent = new Map<number, Uint8Array[]>();
+        for (let group = 0; group < 8; group++) {
+          const objects = [
+            payload(group, 0, 1000),
+            new Uint8Array(0),
+            payload(group, 2, group === 3 ? 1_000_000 : 300),
+          ];
+          sent.set(group, objects);
+          writeGroup(publisher, group, objects);
+        }
+        publisher.close();
+        const received = await withTimeout(readGroups(track, 100), 10_000, "groups");
+        assert.deepEqual(
+          [...received.keys()].sort((a, b) => a - b),
+          [...sent.keys()],
+        );
+        for (const [group, objects] of sent) assertSameObjects(received.get(group), objects, `group ${group}`);
+      });
+
+      await t.step("one upstream subscription serves every subscriber", async () => {
+        const pub = await open();
+        const { namespace, publisher } = await publishTrack(pub);
+        const subscribers = await Promise.all([open(), open(), open()]);
+        const tracks = subscribers.map((sub) => sub.subscribe(namespace, "video"));
+        await withTimeout(
+          Promise.all(tracks.map((track, i) => subscribers[i]?.subscribed(track))),
+          3_000,
+          "SUBSCRIBE_OK",
+        );
+        const name = `${namespace.join("/")}:video`;
+        assert.equal(relay.lines.filter((line) => line === `upstream subscribe ${name}`).length, 1);
+        for (let group = 0; group < 5; group++) writeGroup(publisher, group, [payload(group, 0), payload(group, 1)]);
+        publisher.close();
+        for (const track of tracks) {
+          const received = await withTimeout(readGroups(track, 100), 5_000, "groups");
+          assert.equal(received.size, 5);
+          for (let group = 0; group < 5; group++)
+            assertSameObjects(received.get(group), [payload(group, 0), payload(group, 1)], `group ${group}`);
+        }
+      });
+
+      await t.step("a late joiner starts at the latest group, then gets everything new", async () => {
+        const pub = await open();
+        const early = await open();
+        const { namespace, publisher } = await publishTrack(pub);
+        const first = early.subscribe(namespace, "video");
+        await withTimeout(early.subscribed(first), 2_000, "SUBSCRIBE_OK");
+        for (let group = 0; group < 5; group++) writeGroup(publisher, group, [payload(group, 0)]);
+        await withTimeout(readGroups(first, 5), 3_000, "the early subscriber's groups");
+        const late = await open();
+        const track = late.subscribe(namespace, "video");
+        const info = await withTimeout(late.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        assert.deepEqual(info.largest, { group: 4, object: 0 });
+        writeGroup(publisher, 5, [payload(5, 0)]);
+        publisher.close();
+        const received = await withTimeout(readGroups(track, 100), 5_000, "groups");
+        assert.deepEqual([...received.keys()].sort(), [4, 5]);
+        assertSameObjects(received.get(4), [payload(4, 0)], "group 4");
+      });
+
+      await t.step("a publisher going away ends its subscriptions with PUBLISH_DONE", async () => {
+        const pub = await open();
+        const sub = await open();
+        const { namespace, publisher } = await publishTrack(pub);
+        const track = sub.subscribe(namespace, "video");
+        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        writeGroup(publisher, 0, [payload(0, 0)]);
+        const segment = await withTimeout(track.nextSegment(), 2_000, "group 0");
+        segment?.close();
+        pub.close();
+        // The track ends cleanly: PUBLISH_DONE (TRACK_ENDED) reached the subscriber.
+        assert.equal(await withTimeout(track.nextSegment(), 4_000, "the end of the track"), undefined);
+        assert.equal(sub.isClosed, false);
+      });
+
+      await t.step("SUBSCRIBE_NAMESPACE gets current and future namespaces, and their end", async () => {
+        const watcherSession = await open();
+        const pub = await open();
+        const prefix = ["watch", `p${counter++}`];
+        const before = pub.publish([...prefix, "one"]);
+        await withTimeout(before.ready, 2_000, "PUBLISH_NAMESPACE_OK");
+        const watcher = watcherSession.subscribeNamespace(prefix);
+        await withTimeout(watcher.ready, 2_000, "SUBSCRIBE_NAMESPACE_OK");
+        const first = await withTimeout(watcher.next(), 2_000, "the current namespace");
+        assert.deepEqual(first && namespaceToStrings(first.namespace), [...prefix, "one"]);
+        assert.equal(first?.active, true);
+        const after = pub.publish([...prefix, "two"]);
+        await withTimeout(after.ready, 2_000, "PUBLISH_NAMESPACE_OK");
+        const second = await withTimeout(watcher.next(), 2_000, "the future namespace");
+        assert.deepEqual(second && namespaceToStrings(second.namespace), [...prefix, "two"]);
+        const other = pub.publish(["elsewhere", `x${counter++}`]);
+        await withTimeout(other.ready, 2_000, "PUBLISH_NAMESPACE_OK");
+        before.close();
+        const ended = await withTimeout(watcher.next(), 2_000, "PUBLISH_NAMESPACE_DONE");
+        assert.deepEqual(ended && [namespaceToStrings(ended.namespace), ended.active], [[...prefix, "one"], false]);
+        watcher.close();
+      });
+
+      await t.step("FETCH and a joining FETCH are served from the relay's cache", async () => {
+        const pub = await open();
+        const sub = await open();
+        const { namespace, publisher } = await publishTrack(pub);
+        const live = sub.subscribe(namespace, "video");
+        await withTimeout(sub.subscribed(live), 2_000, "SUBSCRIBE_OK");
+        for (let group = 0; group < 6; group++)
+          writeGroup(publisher, group, [payload(group, 0), payload(group, 1), payload(group, 2)]);
+        await withTimeout(readGroups(live, 6), 3_000, "live groups");
+        const fetched = sub.fetch(namespace, "video", { start: { group: 1, object: 1 }, end: { group: 3, object: 0 } });
+        const groups = await withTimeout(readGroups(fetched, 100), 3_000, "fetched groups");
+        assert.deepEqual([...groups.keys()].sort(), [1, 2, 3]);
+        assertSameObjects(groups.get(1), [payload(1, 1), payload(1, 2)], "group 1 from object 1");
+        assertSameObjects(groups.get(3), [payload(3, 0), payload(3, 1), payload(3, 2)], "group 3");
+        const status = await withTimeout(sub.trackStatus(namespace, "video"), 2_000, "TRACK_STATUS_OK");
+        assert.deepEqual(status.largest, { group: 5, object: 2 });
+        // A range with nothing in it is refused with NO_OBJECTS (the track's error carries the code).
+        const empty = sub.fetch(namespace, "video", { start: { group: 1, object: 5 }, end: { group: 1, object: 9 } });
+        await assert.rejects(
+          empty.nextSegment(),
+          (error: Error & { wireCode?: number }) => error.wireCode === FetchErrorCode.NO_OBJECTS,
+        );
+        const late = await open();
+        const joined = late.subscribe(namespace, "video");
+        await withTimeout(late.subscribed(joined), 2_000, "SUBSCRIBE_OK");
+        const joining = late.fetchJoining(joined, 2);
+        const before = await withTimeout(readGroups(joining, 100), 3_000, "joining fetch");
+        assert.deepEqual([...before.keys()].sort(), [3, 4, 5]);
+        assertSameObjects(before.get(5), [payload(5, 0), payload(5, 1), payload(5, 2)], "group 5");
+      });
+
+      await t.step("the relay keeps groups only for their time to live", async () => {
+        const pub = await open();
+        const sub = await open();
+        const { namespace, publisher } = await publishTrack(pub, { maxCacheDurationMs: 300 });
+        const live = sub.subscribe(namespace, "video");
+        const info = await withTimeout(sub.subscribed(live), 2_000, "SUBSCRIBE_OK");
+        assert.equal(info.cacheDurationMs, 300);
+        writeGroup(publisher, 0, [payload(0, 0)], 300);
+        await withTimeout(readGroups(live, 1), 2_000, "group 0");
+        const now = sub.fetch(namespace, "video", { start: { group: 0, object: 0 }, end: { group: 0, object: 0 } });
+        assert.equal((await withTimeout(readGroups(now, 10), 2_000, "fetch")).size, 1);
+        await delay(600);
+        const later = sub.fetch(namespace, "video", { start: { group: 0, object: 0 }, end: { group: 0, object: 0 } });
+        await assert.rejects(
+          later.nextSegment(),
+          (error: Error & { wireCode?: number }) => error.wireCode === FetchErrorCode.NO_OBJECTS,
+        );
+      });
+
+      await t.step("a malformed control message closes only that session with PROTOCOL_VIOLATION", async () => {
+        const pub = await open();
+        const sub = await open();
+        const { namespace, publisher } = await publishTrack(pub);
+        const track = sub.subscribe(namespace, "video");
+        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        // A raw client: a valid CLIENT_SETUP, then a SUBSCRIBE whose namespace field overruns the message.
+        const transport = await connect(`https://127.0.0.1:${relay.port}/moq`, { caCerts: [relay.pem] });
+        await transport.ready;
+        const control = await transport.createBidirectionalStream();
+        const writer = control.writable.getWriter();
+        const setup = encodeControlMessage({ kind: "client_setup", versions: [0xff00000e], parameters: [] });
+        await writer.write(concatBytes(setup, Uint8Array.of(0x03, 0x00, 0x03, 0x00, 0x01, 0x40)));
+        const info = await withTimeout(transport.closed, 3_000, "the relay closing the bad session");
+        assert.equal(info.closeCode, SessionErrorCode.PROTOCOL_VIOLATION);
+        await waitForLine(relay.lines, /protocol violation/);
+        // Everyone else carries on.
+        writeGroup(publisher, 0, [encoder.encode("still here")]);
+        const segment = await withTimeout(track.nextSegment(), 2_000, "a group after the bad session");
+        assert.deepEqual(await segment?.readChunk(), encoder.encode("still here"));
+        segment?.close();
+        assert.equal(pub.isClosed || sub.isClosed, false);
+      });
+
+      await t.step("a request ID out of order closes the session with INVALID_REQUEST_ID", async () => {
+        const transport = await connect(`https://127.0.0.1:${relay.port}/moq`, { caCerts: [relay.pem] });
+        await transport.ready;
+        const control = await transport.createBidirectionalStream();
+        const writer = control.writable.getWriter();
+        const setup = encodeControlMessage({ kind: "client_setup", versions: [0xff00000e], parameters: [] });
+        const subscribe = encodeControlMessage({
+          kind: "unsubscribe_namespace",
+          namespacePrefix: [encoder.encode("x")],
+        });
+        const announce = encodeControlMessage({
+          kind: "publish_namespace",
+          requestId: 4,
+          namespace: [encoder.encode("x")],
+          parameters: [],
+        });
+        await writer.write(concatBytes(setup, subscribe, announce));
+        const info = await withTimeout(transport.closed, 3_000, "the relay closing the session");
+        assert.equal(info.closeCode, SessionErrorCode.INVALID_REQUEST_ID);
+      });
+
+      await t.step("a CLIENT_SETUP without draft-14 closes with VERSION_NEGOTIATION_FAILED", async () => {
+        const transport = await connect(`https://127.0.0.1:${relay.port}/moq`, { caCerts: [relay.pem] });
+        await transport.ready;
+        const control = await transport.createBidirectionalStream();
+        const writer = control.writable.getWriter();
+        await writer.write(
+          encodeControlMessage({ kind: "client_setup", versions: [0xff00000d, 0xff0dad02], parameters: [] }),
+        );
+        const info = await withTimeout(transport.closed, 3_000, "the relay closing the session");
+        assert.equal(info.closeCode, SessionErrorCode.VERSION_NEGOTIATION_FAILED);
+      });
+
+      await t.step("SUBSCRIBE to a namespace nobody publishes: SUBSCRIBE_ERROR after the bounded wait", async () => {
+        const sub = await open();
+        const started = performance.now();
+        const track = sub.subscribe(["nobody", "here"], "video");
+        const error = await sub.subscribed(track).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        const waited = performance.now() - started;
+        assert.ok(error instanceof RequestError);
+        assert.equal(error.reason, "not found");
+        assert.ok(waited >= 900 && waited < 3_000, `waited ${waited} ms`);
+      });
+    } finally {
+      for (const session of sessions) session.close();
+      await stopRelay(relay);
+    }
+  },
+});
