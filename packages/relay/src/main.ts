@@ -1,10 +1,12 @@
 // The relay's command line: `pnpm relay [flags]`. Prints one line once ready:
 //   moqkit relay listening https://HOST:PORT certificate-sha256=HEX
+
+import type { Session } from "../../sdk/src/session/index.ts";
 import { authorize } from "./authorize.ts";
 import { serveCertificate } from "./certificate-endpoint.ts";
 import { handleEchoSession } from "./echo.ts";
 import { Router } from "./moq/router.ts";
-import { serveMoqSession } from "./moq/serve-session.ts";
+import { goAwayAll, serveMoqSession } from "./moq/serve-session.ts";
 import { type Certificate, generateCertificate, loadCertificate, needsRenewal } from "./webtransport/certificate.ts";
 import { listen, type WebTransportServer } from "./webtransport/index.ts";
 
@@ -155,8 +157,10 @@ console.log(
   `moqkit relay listening https://${host}:${relay.server.addr.port} certificate-sha256=${relay.certificate().sha256Hex}`,
 );
 
+const moqSessions = new Set<Session>();
 const stop = async () => {
   clearInterval(renewal);
+  await goAwayAll(moqSessions, 1_000);
   relay.server.close();
   await relay.endpoint.close();
   Deno.exit(0);
@@ -177,5 +181,5 @@ for await (const session of relay.server) {
     void session.reject(status);
     continue;
   }
-  void serveMoqSession(session, router, { log });
+  void serveMoqSession(session, router, { log, sessions: moqSessions });
 }

@@ -289,3 +289,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "relay shutdown: GOAWAY to every session, then a clean close",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const relay = await startRelay();
+    try {
+      const session = await moqConnect(relay);
+      relay.child.kill("SIGTERM");
+      assert.equal(await withTimeout(session.goneAway, 2_000, "GOAWAY"), "");
+      assert.throws(() => session.subscribe(["after"], "goaway"), /GOAWAY/);
+      const closed = await withTimeout(session.closed, 3_000, "the close");
+      assert.equal(closed.code, SessionErrorCode.NO_ERROR);
+      assert.equal((await relay.status).code, 0);
+    } finally {
+      await stopRelay(relay);
+    }
+  },
+});

@@ -1,11 +1,12 @@
 // Accepts a WebTransport session as a MoQT session (draft-14) and hands it to the router.
-import { accept } from "../../../sdk/src/session/index.ts";
+import { accept, type Session } from "../../../sdk/src/session/index.ts";
 import type { WebTransportSession } from "../webtransport/index.ts";
 import type { Router } from "./router.ts";
 
 export interface MoqSessionOptions {
   log: (line: string) => void;
-  /** Per-session diagnostics (protocol violations); default: the log. */
+  /** Live sessions, for a GOAWAY at shutdown. */
+  sessions?: Set<Session>;
   setupTimeoutMs?: number;
 }
 
@@ -28,8 +29,30 @@ export async function serveMoqSession(
       log: (line) => options.log(`moq ${path}: ${line}`),
     });
     options.log(`moq session ${path} set up`);
+    options.sessions?.add(session);
     await session.closed;
+    options.sessions?.delete(session);
   } catch (error) {
     options.log(`moq session ${path} setup failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * Shutdown: GOAWAY to every session ("reconnect to the same URI"), a moment for them to leave on
+ * their own, then close whoever is left.
+ */
+export async function goAwayAll(sessions: Set<Session>, graceMs: number): Promise<void> {
+  for (const session of sessions) {
+    try {
+      session.goAway();
+    } catch {
+      // closing already
+    }
+  }
+  const deadline = Date.now() + graceMs;
+  while (sessions.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  if (sessions.size === 0) return;
+  for (const session of sessions) session.close(0, "relay shutting down");
+  // Let the close capsules leave before the process exits.
+  await new Promise((resolve) => setTimeout(resolve, 100));
 }

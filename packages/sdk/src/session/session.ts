@@ -140,6 +140,8 @@ export class Session {
   readonly #peerPrefixes = new Map<number, Namespace>();
   #nextAlias = 0;
   #goAway: string | undefined;
+  readonly #goneAway: Promise<string>;
+  #resolveGoneAway!: (uri: string) => void;
   #closedWith: SessionError | undefined;
   #resolveClosed!: (error: SessionError) => void;
 
@@ -166,6 +168,9 @@ export class Session {
     this.#log = options.log ?? (() => {});
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
+    });
+    this.#goneAway = new Promise((resolve) => {
+      this.#resolveGoneAway = resolve;
     });
     this.#control.onFailure((error) =>
       this.#fail(SessionErrorCode.INTERNAL_ERROR, `control stream failed: ${describe(error)}`),
@@ -194,6 +199,11 @@ export class Session {
     return this.#goAway;
   }
 
+  /** Resolves with the URI when the peer sends GOAWAY ("" = reconnect to the same one). */
+  get goneAway(): Promise<string> {
+    return this.#goneAway;
+  }
+
   /** Namespaces the peer currently publishes to us. */
   get peerNamespaces(): Namespace[] {
     return [...this.#peerNamespaces.values()];
@@ -203,7 +213,7 @@ export class Session {
 
   /** Publishes a namespace (PUBLISH_NAMESPACE); add tracks to the returned broadcast. */
   publish(namespace: NamespaceInput): Broadcast {
-    this.#checkOpen();
+    this.#checkCanRequest();
     const ns = toNamespace(namespace);
     const key = namespaceKey(ns);
     if (this.#broadcasts.has(key))
@@ -242,7 +252,7 @@ export class Session {
    * Close the reader (and its clones) to unsubscribe.
    */
   subscribe(namespace: NamespaceInput, track: TrackNameInput, options: SubscribeOptions = {}): TrackSubscriber {
-    this.#checkOpen();
+    this.#checkCanRequest();
     const ns = toNamespace(namespace);
     const name = toTrackName(track);
     const priority = options.priority ?? 128;
@@ -326,7 +336,7 @@ export class Session {
     range: FetchRange,
     options: { priority?: number; groupOrder?: 0 | 1 | 2 } = {},
   ): TrackSubscriber {
-    this.#checkOpen();
+    this.#checkCanRequest();
     const ns = toNamespace(namespace);
     const name = toTrackName(track);
     checkLocation(range.start, "start");
@@ -346,7 +356,7 @@ export class Session {
    * group, plus the largest group up to the live edge.
    */
   fetchJoining(subscribed: TrackSubscriber, groups: number, options: { priority?: number } = {}): TrackSubscriber {
-    this.#checkOpen();
+    this.#checkCanRequest();
     const subscription = this.#subscriptionOf.get(subscribed);
     if (subscription === undefined)
       throw new SessionArgumentError("fetchJoining needs a track returned by subscribe() on this session");
@@ -364,7 +374,7 @@ export class Session {
 
   /** TRACK_STATUS: the track's largest location, without subscribing. */
   async trackStatus(namespace: NamespaceInput, track: TrackNameInput): Promise<TrackStatusInfo> {
-    this.#checkOpen();
+    this.#checkCanRequest();
     const ns = toNamespace(namespace);
     const name = toTrackName(track);
     const requestId = await this.#outgoing.allocate();
@@ -386,7 +396,7 @@ export class Session {
 
   /** SUBSCRIBE_NAMESPACE: the namespaces the peer publishes under `prefix` ([] = all), now and later. */
   subscribeNamespace(prefix: NamespaceInput): NamespaceWatcher {
-    this.#checkOpen();
+    this.#checkCanRequest();
     const ns = toNamespacePrefix(prefix);
     let requestId: number | undefined;
     let watcher: NamespaceWatcher | undefined;
@@ -469,6 +479,7 @@ export class Session {
           throw new ProtocolViolation(SessionErrorCode.PROTOCOL_VIOLATION, "a client's GOAWAY named a URI");
         }
         this.#goAway = message.newSessionUri;
+        this.#resolveGoneAway(message.newSessionUri);
         return;
       case "max_request_id":
         this.#outgoing.grant(message.requestId);
@@ -1028,6 +1039,16 @@ export class Session {
 
   #checkOpen(): void {
     if (this.#closedWith !== undefined) throw this.#closedWith;
+  }
+
+  /** New requests: not on a closed session, nor after the peer's GOAWAY (draft-14 9.3 says SHOULD NOT). */
+  #checkCanRequest(): void {
+    this.#checkOpen();
+    if (this.#goAway !== undefined) {
+      throw new SessionError(SessionErrorCode.NO_ERROR, "the peer sent GOAWAY: open a new session for new requests", {
+        remote: true,
+      });
+    }
   }
 
   #violation(error: unknown): void {

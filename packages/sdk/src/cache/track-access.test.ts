@@ -1,0 +1,64 @@
+// The cache's non-waiting and random access: what a network publisher needs to answer FETCH,
+// TRACK_STATUS and SUBSCRIBE_OK's largest location, and to learn that nobody reads any more.
+import { describe, expect, it } from "vitest";
+import { bytes } from "./test-helpers.ts";
+import { createTrack } from "./track.ts";
+
+describe("track access", () => {
+  it("tryNextSegment drains what is cached now, most important first, without waiting", () => {
+    const [publisher, subscriber] = createTrack("t");
+    expect(subscriber.tryNextSegment()).toBeUndefined();
+    publisher.createSegment({ sequence: 1, priority: 5 }).close();
+    publisher.createSegment({ sequence: 2, priority: 1 }).close();
+    publisher.createSegment({ sequence: 3, priority: 5 }).close();
+    const order = [subscriber.tryNextSegment(), subscriber.tryNextSegment(), subscriber.tryNextSegment()].map(
+      (s) => s?.sequence,
+    );
+    expect(order).toEqual([2, 3, 1]);
+    expect(subscriber.tryNextSegment()).toBeUndefined();
+  });
+
+  it("segment(sequence) finds a cached segment and forgets an expired one", async () => {
+    const [publisher, subscriber] = createTrack("t");
+    const segment = publisher.createSegment({ sequence: 7, priority: 0, expiresMs: 20 });
+    segment.writeChunk(bytes(1));
+    segment.writeChunk(bytes(2));
+    const found = subscriber.segment(7);
+    expect(found?.chunkCount).toBe(2);
+    expect(found?.isFinished).toBe(false);
+    segment.close();
+    expect(found?.isFinished).toBe(true);
+    expect(await found?.readChunk()).toEqual(bytes(1));
+    found?.close();
+    expect(subscriber.segment(8)).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(subscriber.segment(7)).toBeUndefined();
+    // The latest sequence is remembered even once that segment expired.
+    expect(subscriber.latestSequence).toBe(7);
+  });
+
+  it("latestSequence is the highest inserted, whatever the insertion order", () => {
+    const [publisher, subscriber] = createTrack("t");
+    expect(subscriber.latestSequence).toBeUndefined();
+    for (const sequence of [4, 9, 2]) publisher.createSegment({ sequence, priority: 0 }).close();
+    expect(subscriber.latestSequence).toBe(9);
+  });
+
+  it("ended() resolves when the last subscriber goes, and isEnded says so", async () => {
+    const [publisher, subscriber] = createTrack("t");
+    const clone = subscriber.clone();
+    let ended = false;
+    void publisher.ended().then(() => {
+      ended = true;
+    });
+    subscriber.close();
+    await Promise.resolve();
+    expect(ended).toBe(false);
+    expect(publisher.isEnded).toBe(false);
+    clone.close();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(ended).toBe(true);
+    expect(publisher.isEnded).toBe(true);
+    expect(clone.isEnded).toBe(true);
+  });
+});
