@@ -213,6 +213,57 @@ Deno.test({
         );
       });
 
+      await t.step(
+        "filters: an absolute range ends with its last group; next group start skips the current one",
+        async () => {
+          const pub = await open();
+          const sub = await open();
+          const { namespace, publisher } = await publishTrack(pub);
+          const live = sub.subscribe(namespace, "video");
+          await withTimeout(sub.subscribed(live), 2_000, "SUBSCRIBE_OK");
+          for (let group = 0; group < 3; group++) writeGroup(publisher, group, [payload(group, 0)]);
+          await withTimeout(readGroups(live, 3), 2_000, "groups 0..2");
+          // One subscription per track and session (draft-14 9.7): one session each.
+          const [rangeSession, nextSession] = await Promise.all([open(), open()]);
+          const range = rangeSession.subscribe(namespace, "video", {
+            filter: { type: "absolute_range", start: { group: 1, object: 0 }, endGroup: 3 },
+          });
+          const next = nextSession.subscribe(namespace, "video", { filter: { type: "next_group_start" } });
+          await withTimeout(
+            Promise.all([rangeSession.subscribed(range), nextSession.subscribed(next)]),
+            2_000,
+            "SUBSCRIBE_OK",
+          );
+          for (let group = 3; group < 6; group++) writeGroup(publisher, group, [payload(group, 0)]);
+          // The range ends after group 3 with PUBLISH_DONE, so its track ends by itself.
+          const ranged = await withTimeout(readGroups(range, 100), 3_000, "the range");
+          assert.deepEqual([...ranged.keys()].sort(), [1, 2, 3]);
+          const upcoming = await withTimeout(readGroups(next, 3), 3_000, "the next groups");
+          assert.deepEqual([...upcoming.keys()].sort(), [3, 4, 5]);
+        },
+      );
+
+      await t.step("SUBSCRIBE_UPDATE pauses and resumes forwarding", async () => {
+        const pub = await open();
+        const sub = await open();
+        const { namespace, publisher } = await publishTrack(pub);
+        const track = sub.subscribe(namespace, "video");
+        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        sub.updateSubscription(track, { forward: false, priority: 3 });
+        await delay(100);
+        writeGroup(publisher, 0, [payload(0, 0)]);
+        const pending = track.nextSegment();
+        const paused = await Promise.race([pending, delay(300).then(() => "nothing")]);
+        assert.equal(paused, "nothing");
+        sub.updateSubscription(track, { forward: true });
+        await delay(100);
+        writeGroup(publisher, 1, [payload(1, 0)]);
+        const resumed = await withTimeout(pending, 2_000, "a group after resuming");
+        assert.equal(resumed?.sequence, 1);
+        resumed?.close();
+        assert.throws(() => sub.updateSubscription(track, { priority: 256 }), /priority/);
+      });
+
       await t.step("a malformed control message closes only that session with PROTOCOL_VIOLATION", async () => {
         const pub = await open();
         const sub = await open();

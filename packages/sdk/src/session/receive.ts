@@ -15,9 +15,11 @@ import {
   type StreamReader,
   type SubgroupHeader,
   SubscribeErrorCode,
+  type SubscribeFilter,
   type WireLimits,
 } from "../wire/index.ts";
 import { RequestError } from "./errors.ts";
+import { filterStart } from "./filter.ts";
 import { streamErrorCode } from "./transport.ts";
 
 type Settle = { resolve: (info: SubscriptionInfo) => void; reject: (error: Error) => void };
@@ -106,6 +108,10 @@ export class ReceivedSubscription {
   readonly requestId: number;
   readonly track: TrackPublisher;
   readonly description: string;
+  readonly filter: SubscribeFilter;
+  /** What we last asked for (SUBSCRIBE, then SUBSCRIBE_UPDATE). */
+  priority: number;
+  forward = true;
   info: SubscriptionInfo | undefined;
   readonly #limits: WireLimits;
   readonly #fallbackCacheMs: number | undefined;
@@ -128,8 +134,12 @@ export class ReceivedSubscription {
     onFinished: () => void;
     /** Told the publisher's answer. */
     settle?: Settle;
+    filter?: SubscribeFilter;
+    priority?: number;
   }) {
     this.requestId = options.requestId;
+    this.filter = options.filter ?? { type: "largest_object" };
+    this.priority = options.priority ?? 128;
     this.track = options.track;
     this.description = options.description;
     this.#settle = options.settle;
@@ -140,6 +150,16 @@ export class ReceivedSubscription {
 
   get isFinished(): boolean {
     return this.#finished;
+  }
+
+  /** Where the subscription starts, as the publisher computes it from the filter and SUBSCRIBE_OK. */
+  get start(): Location {
+    return filterStart(this.filter, this.info?.largest);
+  }
+
+  /** The last group (inclusive) of an absolute range; undefined = open-ended. */
+  get endGroup(): number | undefined {
+    return this.filter.type === "absolute_range" ? this.filter.endGroup : undefined;
   }
 
   accepted(info: Omit<SubscriptionInfo, "cacheDurationMs">, parameters: readonly Parameter[]): void {

@@ -11,6 +11,7 @@ import {
   type SubscribeFilter,
   type SubscribeUpdate,
 } from "../wire/index.ts";
+import { filterStart } from "./filter.ts";
 import { sendOrder, toPublisherPriority } from "./priority.ts";
 import type { ServedTrack } from "./served-track.ts";
 import type { TransportSendStream } from "./transport.ts";
@@ -32,19 +33,6 @@ export interface ServeRequest {
   filter: SubscribeFilter;
   /** The largest location when the subscription started (reported in SUBSCRIBE_OK). */
   largest: Location | undefined;
-}
-
-/** The first group a filter lets through. A late joiner gets the whole latest group (see README). */
-export function filterStart(filter: SubscribeFilter, largest: Location | undefined): Location {
-  switch (filter.type) {
-    case "next_group_start":
-      return { group: largest === undefined ? 0 : largest.group + 1, object: 0 };
-    case "largest_object":
-      return { group: largest?.group ?? 0, object: 0 };
-    case "absolute_start":
-    case "absolute_range":
-      return filter.start;
-  }
 }
 
 export class ServedSubscription {

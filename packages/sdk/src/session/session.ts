@@ -285,6 +285,8 @@ export class Session {
           cacheDurationMs: this.#cacheDurationMs,
           onFinished: () => this.#forgetSubscription(requestId),
           settle,
+          filter,
+          priority,
         });
         this.#subscriptions.set(requestId, subscription);
         this.#subscriptionOf.set(subscriber, subscription);
@@ -349,6 +351,40 @@ export class Session {
       fetch: { type: "standalone", namespace: ns, trackName: name, start: range.start, end: range.end },
       parameters: [],
     }));
+  }
+
+  /**
+   * SUBSCRIBE_UPDATE for a subscription made with subscribe(): a new subscriber priority, or
+   * pausing (forward: false) and resuming delivery. The range is left as it is.
+   */
+  updateSubscription(subscribed: TrackSubscriber, update: { priority?: number; forward?: boolean }): void {
+    this.#checkCanRequest();
+    const subscription = this.#subscriptionOf.get(subscribed);
+    if (subscription === undefined) {
+      throw new SessionArgumentError("updateSubscription needs a track returned by subscribe() on this session");
+    }
+    const priority = update.priority ?? subscription.priority;
+    if (!Number.isInteger(priority) || priority < 0 || priority > 255) {
+      throw new SessionArgumentError(`priority must be an integer in 0..255, got ${String(priority)}`);
+    }
+    const forward = update.forward ?? subscription.forward;
+    if (typeof forward !== "boolean") throw new SessionArgumentError("forward must be a boolean");
+    subscription.priority = priority;
+    subscription.forward = forward;
+    const start = subscription.start;
+    void this.#outgoing.allocate().then((requestId) => {
+      if (subscription.isFinished || this.isClosed) return;
+      this.#send({
+        kind: "subscribe_update",
+        requestId,
+        subscriptionRequestId: subscription.requestId,
+        start,
+        endGroup: subscription.endGroup === undefined ? 0 : subscription.endGroup + 1,
+        subscriberPriority: priority,
+        forward,
+        parameters: [],
+      });
+    });
   }
 
   /**
