@@ -2,7 +2,7 @@
 // client. Routing, fan-out through one upstream subscription, late joiners, namespaces, FETCH,
 // TRACK_STATUS, publishers leaving, and bad input closing only the offending session.
 import assert from "node:assert/strict";
-import { createTrack, type TrackPublisher } from "../../../sdk/src/cache/index.ts";
+import { createTrack, type SegmentSubscriber, type TrackPublisher } from "../../../sdk/src/cache/index.ts";
 import { RequestError, type Session } from "../../../sdk/src/session/index.ts";
 import {
   concatBytes,
@@ -242,6 +242,35 @@ Deno.test({
           assert.deepEqual([...upcoming.keys()].sort(), [3, 4, 5]);
         },
       );
+
+      await t.step("a group still open when its time to live runs out is cut, not waited on", async () => {
+        const pub = await open();
+        const sub = await open();
+        const { namespace, publisher } = await publishTrack(pub);
+        const track = sub.subscribe(namespace, "video");
+        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const stale = publisher.createSegment({ sequence: 0, priority: 1, expiresMs: 200 });
+        stale.writeChunk(payload(0, 0));
+        const started = performance.now();
+        const segment = await withTimeout(track.nextSegment(), 2_000, "group 0");
+        assert.deepEqual(await segment?.readChunk(), payload(0, 0));
+        // The publisher never finishes the group: the stream is cut at its deadline (a reset in
+        // browsers; on Deno a FIN on an object boundary), and the reader is not left waiting.
+        const end = await withTimeout(
+          (segment as SegmentSubscriber).readChunk().catch(() => "reset"),
+          2_000,
+          "the end of the stale group",
+        );
+        assert.ok(end === undefined || end === "reset", "no more objects");
+        const waited = performance.now() - started;
+        assert.ok(waited >= 150 && waited < 1_500, `ended after ${waited} ms`);
+        segment?.close();
+        // A newer group still flows.
+        writeGroup(publisher, 1, [payload(1, 0)]);
+        const next = await withTimeout(track.nextSegment(), 2_000, "group 1");
+        assert.equal(next?.sequence, 1);
+        stale.close();
+      });
 
       await t.step("SUBSCRIBE_UPDATE pauses and resumes forwarding", async () => {
         const pub = await open();

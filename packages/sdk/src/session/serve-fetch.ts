@@ -9,6 +9,7 @@ import {
 } from "../wire/index.ts";
 import { sendOrder, toPublisherPriority } from "./priority.ts";
 import { largestLocation, type ServedTrack } from "./served-track.ts";
+import { DataStreamWriter } from "./stream-writer.ts";
 import type { TransportSendStream } from "./transport.ts";
 
 /** A resolved fetch range: `end` is exclusive in objects, and `end.object === 0` means all of `end.group`. */
@@ -73,7 +74,7 @@ export class FetchSender {
   readonly #requestId: number;
   readonly #start: Location;
   #cancelled = false;
-  #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #writer: DataStreamWriter | undefined;
 
   constructor(requestId: number, plan: Extract<FetchPlan, { ok: true }>, start: Location) {
     this.#requestId = requestId;
@@ -86,9 +87,9 @@ export class FetchSender {
     try {
       const first = segments[0];
       const stream = await open(sendOrder(subscriberPriority, toPublisherPriority(first?.priority ?? 0), 1, 0));
-      const writer = stream.getWriter();
+      const writer = new DataStreamWriter(stream);
       this.#writer = writer;
-      void writer.write(encodeFetchHeader(this.#requestId)).catch(() => {});
+      await writer.write(encodeFetchHeader(this.#requestId));
       for (const segment of segments) {
         const group = segment.sequence;
         const limit = objectLimits.get(group) ?? 0;
@@ -98,7 +99,6 @@ export class FetchSender {
           const chunk = await segment.readChunk();
           if (chunk === undefined || this.#cancelled) break;
           if (objectId < firstObject) continue;
-          await writer.ready;
           const header = encodeFetchObjectHeader({
             groupId: group,
             subgroupId: 0,
@@ -106,15 +106,14 @@ export class FetchSender {
             publisherPriority,
             payloadLength: chunk.length,
           });
-          void writer.write(header).catch(() => {});
-          if (chunk.length > 0) void writer.write(chunk).catch(() => {});
+          await writer.write(header, chunk);
         }
         if (this.#cancelled) break;
       }
       if (this.#cancelled) throw new Error("cancelled");
-      await writer.close();
+      await writer.finish();
     } catch {
-      await this.#writer?.abort({ streamErrorCode: StreamResetCode.CANCELLED }).catch(() => {});
+      await this.#writer?.cut(StreamResetCode.CANCELLED);
     } finally {
       for (const segment of segments) segment.close();
     }

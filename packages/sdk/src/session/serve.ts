@@ -14,6 +14,7 @@ import {
 import { filterStart } from "./filter.ts";
 import { sendOrder, toPublisherPriority } from "./priority.ts";
 import type { ServedTrack } from "./served-track.ts";
+import { DataStreamWriter } from "./stream-writer.ts";
 import type { TransportSendStream } from "./transport.ts";
 
 /** What a served subscription needs from its session. */
@@ -205,12 +206,12 @@ class GroupSender {
       segment.expiresMs === undefined
         ? undefined
         : setTimeout(() => this.cancel(StreamResetCode.DELIVERY_TIMEOUT), segment.expiresMs);
-    let writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+    let writer: DataStreamWriter | undefined;
     try {
       const subscription = this.#subscription;
       const stream = await subscription.openStream(subscription.sendOrderFor(this.group, this.#publisherPriority));
       this.#stream = stream;
-      writer = stream.getWriter();
+      writer = new DataStreamWriter(stream);
       if (this.#cancelCode !== undefined) throw new Error("cancelled");
       const header = encodeSubgroupHeader({
         trackAlias: subscription.trackAlias,
@@ -220,7 +221,7 @@ class GroupSender {
         // FIN ends the group: a segment is a whole group. (Deno cannot reset a stream, see README.)
         endOfGroup: true,
       });
-      void writer.write(header).catch(() => {});
+      await writer.write(header);
       let objectId = 0;
       let previous: number | undefined;
       for (;;) {
@@ -228,17 +229,15 @@ class GroupSender {
         if (chunk === undefined || this.#cancelCode !== undefined) break;
         const id = objectId++;
         if (id < this.#firstObject) continue;
-        await writer.ready;
         const objectHeader = encodeSubgroupObjectHeader({ extensions: false }, previous, {
           objectId: id,
           payloadLength: chunk.length,
         });
-        void writer.write(objectHeader).catch(() => {});
-        if (chunk.length > 0) void writer.write(chunk).catch(() => {});
+        await writer.write(objectHeader, chunk);
         previous = id;
       }
       if (this.#cancelCode !== undefined) throw new Error("cancelled");
-      await writer.close();
+      await writer.finish();
     } catch (error) {
       // Cancelled, stopped by the peer, or the segment ended with an error upstream: reset the stream.
       const code =
@@ -246,7 +245,7 @@ class GroupSender {
         (error instanceof CacheError && error.code === "reset"
           ? StreamResetCode.INTERNAL_ERROR
           : StreamResetCode.CANCELLED);
-      await writer?.abort(resetReason(code)).catch(() => {});
+      await writer?.cut(code);
     } finally {
       if (deadline !== undefined) clearTimeout(deadline);
       segment.close();
@@ -266,28 +265,4 @@ class GroupSender {
     this.#cancelCode = code;
     this.#segment.close();
   }
-}
-
-/**
- * The reason given to abort(): in browsers a WebTransportError carries the stream error code.
- * Elsewhere a plain object with `streamErrorCode` is what our Deno layer reads.
- */
-function resetReason(code: number): unknown {
-  const WebTransportErrorClass = (globalThis as unknown as { WebTransportError?: new (init: object) => Error })
-    .WebTransportError;
-  if (WebTransportErrorClass !== undefined) {
-    try {
-      return new WebTransportErrorClass({ streamErrorCode: code });
-    } catch {
-      // Chromium's constructor takes (init); newer ones take (message, init).
-      try {
-        return new (WebTransportErrorClass as unknown as new (message: string, init: object) => Error)("reset", {
-          streamErrorCode: code,
-        });
-      } catch {
-        // fall through
-      }
-    }
-  }
-  return { streamErrorCode: code };
 }

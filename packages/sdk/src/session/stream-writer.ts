@@ -1,0 +1,59 @@
+// Writes whole objects to a data stream and ends it: FIN when complete, a reset when cut short.
+import type { TransportSendStream } from "./transport.ts";
+
+/** How long a cut waits for the object being written to leave, before resetting anyway. */
+const CUT_WAIT_MS = 1_000;
+
+export class DataStreamWriter {
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #last: Promise<void> = Promise.resolve();
+
+  constructor(stream: TransportSendStream) {
+    this.#writer = stream.getWriter();
+  }
+
+  /** Waits for room (back-pressure), then queues `parts` back to back. */
+  async write(...parts: Uint8Array[]): Promise<void> {
+    await this.#writer.ready;
+    for (const part of parts) {
+      if (part.length === 0) continue;
+      this.#last = this.#writer.write(part);
+      this.#last.catch(() => {});
+    }
+  }
+
+  /** FIN, once everything queued is written. */
+  finish(): Promise<void> {
+    return this.#writer.close();
+  }
+
+  /**
+   * Resets the stream with `code`. It first lets the object being written leave (bounded in time):
+   * where a reset cannot carry a code (Deno sends a FIN instead, see README), the stream then ends
+   * on an object boundary rather than inside one, which the peer would take as a protocol violation.
+   */
+  async cut(code: number): Promise<void> {
+    await Promise.race([this.#last.catch(() => {}), new Promise((resolve) => setTimeout(resolve, CUT_WAIT_MS))]);
+    await this.#writer.abort(resetReason(code)).catch(() => {});
+  }
+}
+
+/**
+ * The reason given to abort(): in browsers a WebTransportError carries the stream error code.
+ * Elsewhere a plain object with `streamErrorCode` is what our Deno layer reads.
+ */
+function resetReason(code: number): unknown {
+  const WebTransportErrorClass = (globalThis as unknown as { WebTransportError?: new (...args: unknown[]) => Error })
+    .WebTransportError;
+  if (WebTransportErrorClass === undefined) return { streamErrorCode: code };
+  try {
+    // Chromium 156 takes (init); the current spec takes (message, init).
+    return new WebTransportErrorClass({ streamErrorCode: code });
+  } catch {
+    try {
+      return new WebTransportErrorClass("reset", { streamErrorCode: code });
+    } catch {
+      return { streamErrorCode: code };
+    }
+  }
+}
