@@ -32,4 +32,10 @@ describe("QUIC varint", () => {
     expect(() => encodeVarint(0.5)).toThrow(VarintRangeError);
     expect(() => encodeVarint(MAX_VARINT * 2)).toThrow(VarintRangeError);
   });
+
+  it("encodes MAX_VARINT (2^62 - 1, which rounds to 2^62 as a double) as all ones, and reads it back", () => {
+    expect(Buffer.from(encodeVarint(MAX_VARINT)).toString("hex")).toBe("ffffffffffffffff");
+    expect(readVarint(encodeVarint(MAX_VARINT), 0)).toEqual({ value: MAX_VARINT, next: 8 });
+    expect(Buffer.from(encodeVarint(2 ** 62 - 1024)).toString("hex")).toBe("fffffffffffffc00");
+  });
 });

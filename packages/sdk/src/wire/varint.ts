@@ -37,6 +37,12 @@ export function writeVarint(target: Uint8Array, offset: number, value: number): 
       target[offset + 3] = value & 0xff;
       break;
     case 8: {
+      // MAX_VARINT (2^62 - 1) is not a double: it rounds up to 2^62, which stands for it here
+      // (without this, 2^62 would wrap to the all-zero encoding of 0).
+      if (value >= 2 ** 62) {
+        target.fill(0xff, offset, offset + 8);
+        break;
+      }
       const high = Math.floor(value / 2 ** 32);
       const low = value >>> 0;
       target[offset] = 0xc0 | (high >>> 24);
