@@ -8,8 +8,12 @@ import {
   concatBytes,
   encodeControlMessage,
   FetchErrorCode,
+  intParameter,
   namespaceToStrings,
+  readControlMessage,
   SessionErrorCode,
+  SetupParameter,
+  StreamReader,
 } from "../../../sdk/src/wire/index.ts";
 import { type Relay, startRelay, stopRelay, waitForLine } from "../relay-process.ts";
 import { connect } from "../webtransport/client.ts";
@@ -336,6 +340,28 @@ Deno.test({
         await writer.write(concatBytes(setup, subscribe, announce));
         const info = await withTimeout(transport.closed, 3_000, "the relay closing the session");
         assert.equal(info.closeCode, SessionErrorCode.INVALID_REQUEST_ID);
+      });
+
+      await t.step("a moq-dev client's CLIENT_SETUP (moq-lite-02, -01, then draft-14) gets draft-14", async () => {
+        // The bytes @moq/lite 0.2.2 sends when the server selects no WebTransport sub-protocol.
+        const transport = await connect(`https://127.0.0.1:${relay.port}/moq`, {
+          caCerts: [relay.pem],
+          protocols: ["moq-lite-04", "moq-lite-03", "moql", "moqt-17", "moqt-16", "moqt-15"],
+        });
+        await transport.ready;
+        const control = await transport.createBidirectionalStream();
+        const writer = control.writable.getWriter();
+        const hex =
+          "20002c03c0000000ff0dad02c0000000ff0dad01c0000000ff00000e" + "0202800" + "0a455070b6d6f712d6c6974652d6a73";
+        await writer.write(Uint8Array.from(hex.match(/../g) ?? [], (byte) => Number.parseInt(byte, 16)));
+        const reader = new StreamReader(control.readable);
+        const reply = await withTimeout(readControlMessage(reader), 2_000, "SERVER_SETUP");
+        assert.equal(reply?.kind, "server_setup");
+        assert.equal(reply?.kind === "server_setup" && reply.version, 0xff00000e);
+        assert.ok(
+          reply?.kind === "server_setup" && (intParameter(reply.parameters, SetupParameter.MAX_REQUEST_ID) ?? 0) > 0,
+        );
+        transport.close();
       });
 
       await t.step("a CLIENT_SETUP without draft-14 closes with VERSION_NEGOTIATION_FAILED", async () => {
