@@ -351,8 +351,13 @@ Deno.test({
         await transport.ready;
         const control = await transport.createBidirectionalStream();
         const writer = control.writable.getWriter();
-        const hex =
-          "20002c03c0000000ff0dad02c0000000ff0dad01c0000000ff00000e" + "0202800" + "0a455070b6d6f712d6c6974652d6a73";
+        const hex = [
+          "20002c", // CLIENT_SETUP, 44 bytes
+          "03c0000000ff0dad02c0000000ff0dad01c0000000ff00000e", // 3 versions
+          "02", // 2 parameters
+          "028000a455", // MAX_REQUEST_ID = 42069
+          "070b6d6f712d6c6974652d6a73", // IMPLEMENTATION = "moq-lite-js"
+        ].join("");
         await writer.write(Uint8Array.from(hex.match(/../g) ?? [], (byte) => Number.parseInt(byte, 16)));
         const reader = new StreamReader(control.readable);
         const reply = await withTimeout(readControlMessage(reader), 2_000, "SERVER_SETUP");
