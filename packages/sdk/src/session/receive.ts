@@ -34,6 +34,8 @@ export interface SubscriptionInfo {
 }
 
 const HTTP_OK = 200;
+/** Stream counts from here up mean "unknown" (2^62-1 on the wire, beyond exact JS numbers). */
+const UNKNOWN_STREAM_COUNT = 2 ** 53;
 const HTTP_NOT_FOUND = 404;
 
 /** How long to wait for streams still in flight after PUBLISH_DONE before ending the track. */
@@ -180,14 +182,29 @@ export class ReceivedSubscription {
       statusCode === PublishDoneCode.SUBSCRIPTION_ENDED ||
       statusCode === HTTP_OK;
     this.#endError = clean ? null : CacheError.reset(statusCode, reason === "" ? "publish done" : reason);
-    this.#expectedStreams = streamCount;
+    // 2^62-1 says "unknown" (draft-14 9.12). @moq/lite 0.2.2 always says 0, and sends PUBLISH_DONE
+    // before its group streams: with its status 200, a 0 means "unknown" too.
+    const unknown = streamCount >= UNKNOWN_STREAM_COUNT || (statusCode === HTTP_OK && streamCount === 0);
+    this.#expectedStreams = unknown ? Number.POSITIVE_INFINITY : streamCount;
     this.#maybeFinish();
-    if (!this.#finished) this.#graceTimer = setTimeout(() => this.#finish(this.#endError ?? null), DONE_GRACE_MS);
+    this.#armGrace();
+  }
+
+  /** After PUBLISH_DONE, streams still in flight get a grace period, restarted by each new one. */
+  #armGrace(): void {
+    if (this.#finished || this.#expectedStreams === undefined) return;
+    if (this.#graceTimer !== undefined) clearTimeout(this.#graceTimer);
+    this.#graceTimer = setTimeout(() => {
+      // No new stream for a while: expect none, and end once the open ones end.
+      this.#expectedStreams = this.#streamsSeen;
+      this.#maybeFinish();
+    }, DONE_GRACE_MS);
   }
 
   async receive(header: SubgroupHeader, reader: StreamReader): Promise<void> {
     this.#streamsSeen++;
     this.#streamsOpen++;
+    this.#armGrace();
     try {
       if (this.#finished) {
         await reader.cancel().catch(() => {});

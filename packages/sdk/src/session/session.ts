@@ -138,7 +138,6 @@ export class Session {
   readonly #servedFetches = new Map<number, FetchSender>();
   readonly #peerNamespaces = new Map<string, Namespace>();
   readonly #peerPrefixes = new Map<number, Namespace>();
-  #nextAlias = 0;
   #goAway: string | undefined;
   readonly #goneAway: Promise<string>;
   #resolveGoneAway!: (uri: string) => void;
@@ -706,7 +705,9 @@ export class Session {
       );
       return;
     }
-    const trackAlias = this.#nextAlias++;
+    // The SUBSCRIBE's own request ID is unique among this session's subscriptions, so it is the
+    // alias: the convention @moq/lite relies on to accept data that overtakes SUBSCRIBE_OK.
+    const trackAlias = requestId;
     const subscription = new ServedSubscription(
       {
         openStream: (order) => this.#openStream(order),
