@@ -61,13 +61,14 @@ const json = (file) => JSON.parse(readFileSync(join(reports, file), "utf8"));
 
 staticCheck("lint", "pnpm", ["exec", "biome", "check", "."]);
 staticCheck("typecheck", "pnpm", ["exec", "tsc", "-p", "tsconfig.json"]);
-// The relay runs on Deno: Deno's own type check, with its runtime's types.
+// The relay (and the fan-out benchmark's clients) run on Deno: Deno's own type check, with its runtime's types.
 staticCheck("typecheck (deno)", "pnpm", [
   "exec",
   "deno",
   "check",
   "--unstable-net",
   ...find(join(root, "packages", "relay"), ".ts"),
+  ...find(join(root, "bench", "relay-fanout"), ".ts"),
 ]);
 
 suite(

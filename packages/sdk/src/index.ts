@@ -1,3 +1,3 @@
 export * from "./cache/index.ts";
-export * as wire from "./wire/index.ts";
 export * from "./session/index.ts";
+export * as wire from "./wire/index.ts";

@@ -5,13 +5,39 @@ import { H3, H3ConnectionError } from "./errors.ts";
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Scratch buffers for BYOB reads. A default reader on Deno's QUIC byte streams allocates a fresh,
+ * zeroed 64 KiB ArrayBuffer per read (autoAllocateChunkSize) and hands back a view of it, so every
+ * small read pinned 64 KiB: here each read borrows a scratch buffer and keeps an exact copy.
+ */
+const SCRATCH_BYTES = 64 * 1024;
+const scratchPool: ArrayBuffer[] = [];
+
 export class ByteReader {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
+  readonly #byob: boolean;
   #buffer: Uint8Array = EMPTY;
   #ended = false;
 
   constructor(readable: ReadableStream<Uint8Array>) {
-    this.#reader = readable.getReader();
+    let byob: ReadableStreamBYOBReader | undefined;
+    try {
+      byob = readable.getReader({ mode: "byob" });
+    } catch {
+      // not a byte stream
+    }
+    this.#byob = byob !== undefined;
+    this.#reader = byob ?? readable.getReader();
+  }
+
+  async #read(): Promise<{ value?: Uint8Array; done: boolean }> {
+    if (!this.#byob) return await (this.#reader as ReadableStreamDefaultReader<Uint8Array>).read();
+    const scratch = scratchPool.pop() ?? new ArrayBuffer(SCRATCH_BYTES);
+    const { value, done } = await (this.#reader as ReadableStreamBYOBReader).read(new Uint8Array(scratch));
+    if (value === undefined) return { value: undefined, done: true };
+    const copy = value.slice();
+    if (scratchPool.length < 256) scratchPool.push(value.buffer as ArrayBuffer);
+    return { value: copy, done };
   }
 
   /** True once the stream ended and every buffered byte was taken. */
@@ -23,8 +49,8 @@ export class ByteReader {
   async #fill(count: number): Promise<boolean> {
     while (this.#buffer.length < count) {
       if (this.#ended) return false;
-      const { value, done } = await this.#reader.read();
-      if (done) {
+      const { value, done } = await this.#read();
+      if (done || value === undefined) {
         this.#ended = true;
         return this.#buffer.length >= count;
       }

@@ -287,8 +287,7 @@ export class WebTransportSession {
       waitUntilAvailable: true,
     });
     const writer = quic.getWriter();
-    await writer.write(encodePrefix(StreamType.WEBTRANSPORT, this.id));
-    return new SendStream(quic, writer, this.#streamRegistry());
+    return new SendStream(quic, writer, this.#streamRegistry(), encodePrefix(StreamType.WEBTRANSPORT, this.id));
   }
 
   /** Closes the session with a code and reason the peer sees (CLOSE_WEBTRANSPORT_SESSION). */

@@ -3,6 +3,7 @@
 // `sendOrder`. The session keeps a teardown for each half so closing the session ends them all.
 import type { ByteReader } from "./byte-reader.ts";
 import { http3CodeToWebTransport } from "./errors.ts";
+import { concatBytes } from "./frames.ts";
 
 /** Raised on a stream half the peer reset or stopped, or that died with its session. */
 export class WebTransportStreamError extends Error {
@@ -69,15 +70,24 @@ export function createReceiveStream(reader: ByteReader, registry: StreamRegistry
 export class SendStream extends WritableStream<Uint8Array> {
   readonly #quic: Deno.QuicSendStream;
 
-  constructor(quic: Deno.QuicSendStream, writer: WritableStreamDefaultWriter<Uint8Array>, registry: StreamRegistry) {
+  constructor(
+    quic: Deno.QuicSendStream,
+    writer: WritableStreamDefaultWriter<Uint8Array>,
+    registry: StreamRegistry,
+    prefix?: Uint8Array,
+  ) {
     const teardown: Teardown = () => {
       void writer.abort().catch(() => {});
     };
     registry.add(teardown);
+    // The stream's prefix goes out with its first write: one QUIC write instead of two.
+    let unsent = prefix;
     super({
       async write(chunk) {
         try {
-          await writer.write(chunk);
+          const data = unsent === undefined ? chunk : concatBytes(unsent, chunk);
+          unsent = undefined;
+          await writer.write(data);
         } catch (error) {
           registry.delete(teardown);
           throw peerStreamError(error);
@@ -85,6 +95,8 @@ export class SendStream extends WritableStream<Uint8Array> {
       },
       async close() {
         registry.delete(teardown);
+        if (unsent !== undefined) await writer.write(unsent);
+        unsent = undefined;
         await writer.close();
       },
       async abort(reason) {

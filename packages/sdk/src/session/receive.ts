@@ -12,6 +12,7 @@ import {
   PublishDoneCode,
   readFetchObject,
   readSubgroupObject,
+  StreamEndedEarly,
   type StreamReader,
   type SubgroupHeader,
   SubscribeErrorCode,
@@ -92,7 +93,9 @@ async function receiveSubgroup(
     }
     segment.close();
   } catch (error) {
-    if (error instanceof ProtocolViolation) {
+    // A data stream ending inside an object is what a peer that cannot reset (Deno) sends when it
+    // cuts a group: like a reset, it ends that group only. Other violations end the session.
+    if (error instanceof ProtocolViolation && !(error instanceof StreamEndedEarly)) {
       segment.close(CacheError.reset(0, error.message));
       throw error;
     }
@@ -301,7 +304,7 @@ export class ReceivedFetch {
         error instanceof CacheError ? error : CacheError.reset(streamErrorCode(error) ?? 0, "fetch stream reset");
       segment?.close(cacheError);
       this.#finish(cacheError);
-      if (error instanceof ProtocolViolation) throw error;
+      if (error instanceof ProtocolViolation && !(error instanceof StreamEndedEarly)) throw error;
       await reader.cancel().catch(() => {});
     }
   }

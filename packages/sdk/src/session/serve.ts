@@ -36,6 +36,9 @@ export interface ServeRequest {
   largest: Location | undefined;
 }
 
+/** Groups one subscription may have in flight before the oldest is cut (see #makeRoom). */
+const MAX_GROUPS_IN_FLIGHT = 8;
+
 export class ServedSubscription {
   readonly requestId: number;
   readonly trackAlias: number;
@@ -93,6 +96,7 @@ export class ServedSubscription {
           continue;
         }
         const firstObject = group === this.#start.group ? this.#start.object : 0;
+        this.#makeRoom();
         const sender = new GroupSender(this, segment, firstObject);
         this.#streams.add(sender);
         void sender.run().finally(() => this.#streams.delete(sender));
@@ -116,6 +120,19 @@ export class ServedSubscription {
     // PUBLISH_DONE only once every stream this subscription will open is closed (draft-14 9.12).
     await Promise.allSettled([...this.#streams].map((sender) => sender.done));
     this.#sendDone(status, reason);
+  }
+
+  /**
+   * A subscriber that falls behind must not cost unbounded work: with too many groups still being
+   * sent, the oldest is cut (newer groups matter more in live media; it would be stale anyway).
+   */
+  #makeRoom(): void {
+    if (this.#streams.size < MAX_GROUPS_IN_FLIGHT) return;
+    let oldest: GroupSender | undefined;
+    for (const sender of this.#streams) {
+      if (!sender.isCancelled && (oldest === undefined || sender.group < oldest.group)) oldest = sender;
+    }
+    oldest?.cancel(StreamResetCode.CANCELLED);
   }
 
   /** SUBSCRIBE_UPDATE: narrows the range, changes priority or forwarding. */
@@ -221,7 +238,8 @@ class GroupSender {
         // FIN ends the group: a segment is a whole group. (Deno cannot reset a stream, see README.)
         endOfGroup: true,
       });
-      await writer.write(header);
+      // The header leaves with the first object (one write), or alone before the FIN.
+      let unsentHeader: Uint8Array | undefined = header;
       let objectId = 0;
       let previous: number | undefined;
       for (;;) {
@@ -233,10 +251,13 @@ class GroupSender {
           objectId: id,
           payloadLength: chunk.length,
         });
-        await writer.write(objectHeader, chunk);
+        if (unsentHeader === undefined) await writer.write(objectHeader, chunk);
+        else await writer.write(unsentHeader, objectHeader, chunk);
+        unsentHeader = undefined;
         previous = id;
       }
       if (this.#cancelCode !== undefined) throw new Error("cancelled");
+      if (unsentHeader !== undefined) await writer.write(unsentHeader);
       await writer.finish();
     } catch (error) {
       // Cancelled, stopped by the peer, or the segment ended with an error upstream: reset the stream.
@@ -257,6 +278,10 @@ class GroupSender {
     if (this.#stream !== undefined) {
       this.#stream.sendOrder = this.#subscription.sendOrderFor(this.group, this.#publisherPriority);
     }
+  }
+
+  get isCancelled(): boolean {
+    return this.#cancelCode !== undefined;
   }
 
   /** Stops sending: the stream is reset with `code` (the segment's reader is closed, so the loop ends). */

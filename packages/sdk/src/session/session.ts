@@ -25,6 +25,7 @@ import {
   type ServerSetup,
   SessionErrorCode,
   SetupParameter,
+  StreamEndedEarly,
   StreamReader,
   type Subscribe,
   SubscribeErrorCode,
@@ -1017,8 +1018,9 @@ export class Session {
     try {
       header = await readDataStreamHeader(reader, this.#limits);
     } catch (error) {
-      if (error instanceof ProtocolViolation) throw error;
-      return; // reset before its header: nothing to account for
+      // Reset, or ended (FIN) before its header, as a Deno peer's cut looks: nothing to account for.
+      if (error instanceof ProtocolViolation && !(error instanceof StreamEndedEarly)) throw error;
+      return;
     }
     if (header.kind === "fetch") {
       const fetch = this.#fetches.get(header.header.requestId);
@@ -1264,7 +1266,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new SessionError(SessionErrorCode.CONTROL_MESSAGE_TIMEOUT, `no ${what} within ${ms} ms`)),
+      () => reject(new SessionError(SessionErrorCode.CONTROL_MESSAGE_TIMEOUT, `${what} did not come within ${ms} ms`)),
       ms,
     );
   });

@@ -1,5 +1,9 @@
 // Writes whole objects to a data stream and ends it: FIN when complete, a reset when cut short.
+import { concatBytes } from "../wire/index.ts";
 import type { TransportSendStream } from "./transport.ts";
+
+/** Parts of one write up to this size are copied into one buffer. */
+const COALESCE_BYTES = 64 * 1024;
 
 /** How long a cut waits for the object being written to leave, before resetting anyway. */
 const CUT_WAIT_MS = 1_000;
@@ -15,7 +19,11 @@ export class DataStreamWriter {
   /** Waits for room (back-pressure), then queues `parts` back to back. */
   async write(...parts: Uint8Array[]): Promise<void> {
     await this.#writer.ready;
-    for (const part of parts) {
+    let total = 0;
+    for (const part of parts) total += part.length;
+    // Small parts leave as one write: one copy costs less than a write through the stream layers.
+    const batch = parts.length > 1 && total <= COALESCE_BYTES ? [concatBytes(...parts)] : parts;
+    for (const part of batch) {
       if (part.length === 0) continue;
       this.#last = this.#writer.write(part);
       this.#last.catch(() => {});

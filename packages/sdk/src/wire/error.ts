@@ -110,12 +110,25 @@ export const StreamResetCode = {
  * (a SessionErrorCode, almost always PROTOCOL_VIOLATION).
  */
 export class ProtocolViolation extends Error {
-  override readonly name = "ProtocolViolation";
+  override readonly name: string = "ProtocolViolation";
   readonly code: number;
 
   constructor(code: number, message: string) {
     super(message);
     this.code = code;
+  }
+}
+
+/**
+ * A stream ended (FIN) in the middle of a field or an object. On the control stream it is a plain
+ * violation; on a data stream the draft says the session SHOULD close, and a receiver may instead
+ * treat it like a reset of that one stream (what a peer that cannot send RESET_STREAM produces).
+ */
+export class StreamEndedEarly extends ProtocolViolation {
+  override readonly name: string = "StreamEndedEarly";
+
+  constructor(what: string) {
+    super(SessionErrorCode.PROTOCOL_VIOLATION, `stream ended inside ${what}`);
   }
 }
 

@@ -10,6 +10,7 @@ export {
   PublishErrorCode,
   PublishNamespaceErrorCode,
   SessionErrorCode,
+  StreamEndedEarly,
   StreamResetCode,
   SubscribeErrorCode,
   SubscribeNamespaceErrorCode,

@@ -1,7 +1,7 @@
 // Reads fields from a ReadableStream (a data stream, the control stream). Chunks are kept as they
 // arrive; a field is copied only when it spans chunks, and then only once all its bytes have
 // arrived, so a huge declared length on a short stream costs nothing but the bytes received.
-import { violation } from "./error.ts";
+import { StreamEndedEarly } from "./error.ts";
 import { varintLengthFromFirstByte } from "./varint.ts";
 
 export class StreamReader {
@@ -64,7 +64,7 @@ export class StreamReader {
   /** Reads until `n` bytes are buffered; FIN first is a protocol violation. */
   async #need(n: number, what: string): Promise<void> {
     while (this.#buffered < n) {
-      if (this.#ended || !(await this.#pull())) throw violation(`stream ended inside ${what}`);
+      if (this.#ended || !(await this.#pull())) throw new StreamEndedEarly(what);
     }
   }
 
