@@ -276,6 +276,31 @@ Deno.test({
         stale.close();
       });
 
+      await t.step("a subscriber's DELIVERY TIMEOUT cuts a group sooner than its time to live", async () => {
+        const pub = await open();
+        const sub = await open();
+        const { namespace, publisher } = await publishTrack(pub);
+        const track = sub.subscribe(namespace, "video", { deliveryTimeoutMs: 150 });
+        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        // Lives 10 s, but this subscriber only wants groups that arrive within 150 ms.
+        const longGroup = publisher.createSegment({ sequence: 0, priority: 1, expiresMs: 10_000 });
+        longGroup.writeChunk(payload(0, 0));
+        const started = performance.now();
+        const segment = (await withTimeout(track.nextSegment(), 2_000, "group 0")) as SegmentSubscriber;
+        assert.deepEqual(await segment.readChunk(), payload(0, 0));
+        const end = await withTimeout(
+          segment.readChunk().catch(() => "reset"),
+          2_000,
+          "the cut",
+        );
+        assert.ok(end === undefined || end === "reset");
+        const waited = performance.now() - started;
+        assert.ok(waited >= 100 && waited < 1_500, `cut after ${waited} ms`);
+        segment.close();
+        longGroup.close();
+        assert.throws(() => sub.subscribe(namespace, "other", { deliveryTimeoutMs: -1 }), /deliveryTimeoutMs/);
+      });
+
       await t.step("SUBSCRIBE_UPDATE pauses and resumes forwarding", async () => {
         const pub = await open();
         const sub = await open();

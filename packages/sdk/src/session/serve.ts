@@ -5,7 +5,9 @@ import {
   type ControlMessage,
   encodeSubgroupHeader,
   encodeSubgroupObjectHeader,
+  intParameter,
   type Location,
+  MessageParameter,
   PublishDoneCode,
   StreamResetCode,
   type SubscribeFilter,
@@ -34,6 +36,8 @@ export interface ServeRequest {
   filter: SubscribeFilter;
   /** The largest location when the subscription started (reported in SUBSCRIBE_OK). */
   largest: Location | undefined;
+  /** The subscriber's DELIVERY TIMEOUT (ms), if it gave one. */
+  deliveryTimeoutMs?: number;
 }
 
 /** Groups one subscription may have in flight before the oldest is cut (see #makeRoom). */
@@ -49,6 +53,7 @@ export class ServedSubscription {
   readonly #groupOrder: 1 | 2;
   #subscriberPriority: number;
   #forward: boolean;
+  #deliveryTimeoutMs: number | undefined;
   #start: Location;
   /** Inclusive; undefined = open-ended. */
   #endGroup: number | undefined;
@@ -67,6 +72,7 @@ export class ServedSubscription {
     this.#groupOrder = request.groupOrder === 0 ? (served.groupOrder ?? 2) : request.groupOrder;
     this.#subscriberPriority = request.subscriberPriority;
     this.#forward = request.forward;
+    this.#deliveryTimeoutMs = request.deliveryTimeoutMs;
     this.#start = filterStart(request.filter, request.largest);
     this.#endGroup = request.filter.type === "absolute_range" ? request.filter.endGroup : undefined;
   }
@@ -138,6 +144,9 @@ export class ServedSubscription {
   /** SUBSCRIBE_UPDATE: narrows the range, changes priority or forwarding. */
   update(message: SubscribeUpdate): void {
     this.#subscriberPriority = message.subscriberPriority;
+    // A parameter left out of SUBSCRIBE_UPDATE keeps its value (draft-14 9.10).
+    this.#deliveryTimeoutMs =
+      intParameter(message.parameters, MessageParameter.DELIVERY_TIMEOUT) ?? this.#deliveryTimeoutMs;
     this.#forward = message.forward;
     if (message.start.group > this.#start.group) this.#start = message.start;
     if (message.endGroup !== 0) this.#endGroup = message.endGroup - 1;
@@ -183,6 +192,16 @@ export class ServedSubscription {
 
   // ---- for GroupSender ----
 
+  /**
+   * How long a group may take to send: its time to live, or the subscriber's DELIVERY TIMEOUT if
+   * shorter (draft-14 9.2.2: the smaller of the two applies); undefined = no limit.
+   */
+  deadlineFor(segmentTtlMs: number | undefined): number | undefined {
+    const timeout = this.#deliveryTimeoutMs;
+    if (timeout === undefined) return segmentTtlMs;
+    return segmentTtlMs === undefined ? timeout : Math.min(timeout, segmentTtlMs);
+  }
+
   sendOrderFor(group: number, publisherPriority: number): number {
     return sendOrder(this.#subscriberPriority, publisherPriority, this.#groupOrder, group);
   }
@@ -219,10 +238,9 @@ class GroupSender {
   async run(): Promise<void> {
     const segment = this.#segment;
     // A group that outlives its time to live is cut, never waited on (delivery timeout).
+    const limitMs = this.#subscription.deadlineFor(segment.expiresMs);
     const deadline =
-      segment.expiresMs === undefined
-        ? undefined
-        : setTimeout(() => this.cancel(StreamResetCode.DELIVERY_TIMEOUT), segment.expiresMs);
+      limitMs === undefined ? undefined : setTimeout(() => this.cancel(StreamResetCode.DELIVERY_TIMEOUT), limitMs);
     let writer: DataStreamWriter | undefined;
     try {
       const subscription = this.#subscription;

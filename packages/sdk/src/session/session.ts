@@ -96,6 +96,11 @@ export interface SubscribeOptions {
   groupOrder?: 0 | 1 | 2;
   /** Default: the latest group, then everything new. */
   filter?: SubscribeFilter;
+  /**
+   * DELIVERY TIMEOUT (ms): the publisher stops sending a group this long after it started (it would
+   * be stale). Default: the publisher's own limit (each group's time to live).
+   */
+  deliveryTimeoutMs?: number;
 }
 
 export interface TrackStatusInfo {
@@ -264,6 +269,12 @@ export class Session {
       throw new SessionArgumentError(`groupOrder must be 0, 1 or 2, got ${String(groupOrder)}`);
     }
     const filter = options.filter ?? { type: "largest_object" };
+    const { deliveryTimeoutMs } = options;
+    if (deliveryTimeoutMs !== undefined && !(Number.isSafeInteger(deliveryTimeoutMs) && deliveryTimeoutMs > 0)) {
+      throw new SessionArgumentError(`deliveryTimeoutMs must be a positive integer, got ${String(deliveryTimeoutMs)}`);
+    }
+    const parameters: Parameter[] =
+      deliveryTimeoutMs === undefined ? [] : [{ type: MessageParameter.DELIVERY_TIMEOUT, value: deliveryTimeoutMs }];
     const [publisher, subscriber] = createTrack(describeTrack(ns, name));
     let settle!: { resolve: (info: SubscriptionInfo) => void; reject: (error: Error) => void };
     const reply = new Promise<SubscriptionInfo>((resolve, reject) => {
@@ -299,7 +310,7 @@ export class Session {
           groupOrder,
           forward: true,
           filter,
-          parameters: [],
+          parameters,
         });
         // Nobody reads any more: UNSUBSCRIBE.
         const active = subscription;
@@ -730,6 +741,7 @@ export class Session {
         forward: message.forward,
         filter: message.filter,
         largest,
+        deliveryTimeoutMs: intParameter(message.parameters, MessageParameter.DELIVERY_TIMEOUT),
       },
     );
     this.#served.set(requestId, subscription);
