@@ -301,6 +301,31 @@ Deno.test({
         assert.throws(() => sub.subscribe(namespace, "other", { deliveryTimeoutMs: -1 }), /deliveryTimeoutMs/);
       });
 
+      await t.step("PUBLISH pushes a track to the relay; subscribers get it without PUBLISH_NAMESPACE", async () => {
+        const pub = await open();
+        const sub = await open();
+        const namespace = ["pushed", `p${counter++}`];
+        const [publisher, root] = createTrack("video");
+        await withTimeout(pub.publishTrack(namespace, "video", root), 2_000, "PUBLISH_OK");
+        await waitForLine(relay.lines, new RegExp(`^publish ${namespace.join("/")}:video$`));
+        const track = sub.subscribe(namespace, "video");
+        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        for (let group = 0; group < 3; group++) writeGroup(publisher, group, [payload(group, 0), payload(group, 1)]);
+        const received = await withTimeout(readGroups(track, 3), 3_000, "pushed groups");
+        for (let group = 0; group < 3; group++) {
+          assertSameObjects(received.get(group), [payload(group, 0), payload(group, 1)], `group ${group}`);
+        }
+        // No upstream SUBSCRIBE was needed.
+        assert.equal(
+          relay.lines.filter((line) => line.startsWith(`upstream subscribe ${namespace.join("/")}`)).length,
+          0,
+        );
+        // The publisher ending its track ends the subscriber's.
+        publisher.close();
+        root.close();
+        assert.equal(await withTimeout(track.nextSegment(), 4_000, "the end of the pushed track"), undefined);
+      });
+
       await t.step("SUBSCRIBE_UPDATE pauses and resumes forwarding", async () => {
         const pub = await open();
         const sub = await open();

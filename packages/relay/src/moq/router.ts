@@ -41,6 +41,8 @@ interface RelayedTrack {
   maxCacheDurationMs: number | undefined;
   users: number;
   linger: ReturnType<typeof setTimeout> | undefined;
+  /** Pushed by its publisher (PUBLISH): kept while the publisher pushes it, whoever reads. */
+  pushed: boolean;
 }
 
 interface Waiter {
@@ -73,6 +75,7 @@ export class Router {
     subscribeNamespace: (session, prefix) => this.#subscribeNamespace(session, prefix),
     unsubscribeNamespace: (session, prefix) => this.#unsubscribeNamespace(session, prefix),
     resolveTrack: (session, namespace, name) => this.#resolveTrack(session, namespace, name),
+    publish: (session, namespace, name, track) => this.#pushTrack(session, namespace, name, track),
     closed: (session, error) => this.#closed(session, error),
   };
 
@@ -153,15 +156,39 @@ export class Router {
     return best;
   }
 
+  /** A publisher's PUBLISH: the track is served as it is, no upstream SUBSCRIBE needed. */
+  #pushTrack(session: Session, namespace: Namespace, name: TrackName, track: TrackSubscriber): void {
+    const key = fullTrackKey(namespace, name);
+    const previous = this.#tracks.get(key);
+    if (previous !== undefined) this.#drop(key, previous);
+    this.#tracks.set(key, {
+      root: track,
+      origin: session,
+      ready: Promise.resolve({ groupOrder: 2, cacheDurationMs: undefined }),
+      groupOrder: 2,
+      maxCacheDurationMs: undefined,
+      users: 0,
+      linger: undefined,
+      pushed: true,
+    });
+    this.#log(`publish ${describeTrack(namespace, name)}`);
+    for (const waiter of this.#waiters) if (isPrefix(namespace, waiter.namespace)) waiter.wake();
+  }
+
   async #resolveTrack(_session: Session, namespace: Namespace, name: TrackName): Promise<ServedTrack> {
+    const pushed = this.#tracks.get(fullTrackKey(namespace, name));
+    if (pushed?.pushed === true && !pushed.root.isEnded && !pushed.origin.isClosed)
+      return this.#serve(fullTrackKey(namespace, name), pushed);
     let origin = this.#originFor(namespace);
     if (origin === undefined) {
       // Subscribe before publish: wait a bounded time for the namespace to appear.
       await this.#waitForNamespace(namespace);
       origin = this.#originFor(namespace);
     }
-    if (origin === undefined) throw new RequestError(SubscribeErrorCode.TRACK_DOES_NOT_EXIST, "not found");
     const key = fullTrackKey(namespace, name);
+    const late = this.#tracks.get(key);
+    if (late?.pushed === true && !late.root.isEnded) return this.#serve(key, late);
+    if (origin === undefined) throw new RequestError(SubscribeErrorCode.TRACK_DOES_NOT_EXIST, "not found");
     let track = this.#tracks.get(key);
     if (track !== undefined && (track.root.isEnded || track.origin.isClosed)) {
       this.#drop(key, track);
@@ -177,12 +204,17 @@ export class Router {
         maxCacheDurationMs: undefined,
         users: 0,
         linger: undefined,
+        pushed: false,
       };
       this.#tracks.set(key, created);
       this.#log(`upstream subscribe ${describeTrack(namespace, name)}`);
       track = created;
     }
-    const relayed = track;
+    return this.#serve(key, track);
+  }
+
+  /** One more downstream subscriber of `relayed`, once its upstream subscription is in place. */
+  async #serve(key: string, relayed: RelayedTrack): Promise<ServedTrack> {
     relayed.users++;
     if (relayed.linger !== undefined) clearTimeout(relayed.linger);
     relayed.linger = undefined;
@@ -191,7 +223,7 @@ export class Router {
       if (released) return;
       released = true;
       relayed.users--;
-      if (relayed.users > 0) return;
+      if (relayed.users > 0 || relayed.pushed) return;
       relayed.linger = setTimeout(() => {
         if (relayed.users === 0) this.#drop(key, relayed);
       }, this.#lingerMs);

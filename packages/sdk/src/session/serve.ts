@@ -9,6 +9,7 @@ import {
   type Location,
   MessageParameter,
   PublishDoneCode,
+  type PublishOk,
   StreamResetCode,
   type SubscribeFilter,
   type SubscribeUpdate,
@@ -25,6 +26,8 @@ export interface ServeHost {
   sendControl(message: ControlMessage): void;
   /** Called once the subscription is over (PUBLISH_DONE sent or the session closed). */
   finished(requestId: number): void;
+  /** For a PUBLISH of ours: the peer's PUBLISH_OK (no error) or PUBLISH_ERROR. */
+  answered?(error: Error | undefined): void;
 }
 
 export interface ServeRequest {
@@ -154,6 +157,26 @@ export class ServedSubscription {
       if (this.#endGroup !== undefined && sender.group > this.#endGroup) sender.cancel(StreamResetCode.CANCELLED);
       else sender.reprioritize();
     }
+  }
+
+  /** PUBLISH_OK for a PUBLISH of ours: the subscriber's priority, forwarding and range. */
+  accepted(message: PublishOk): void {
+    this.#subscriberPriority = message.subscriberPriority;
+    this.#forward = message.forward;
+    if (message.filter.type === "absolute_start" || message.filter.type === "absolute_range") {
+      this.#start = message.filter.start;
+    }
+    if (message.filter.type === "absolute_range") this.#endGroup = message.filter.endGroup;
+    this.#deliveryTimeoutMs =
+      intParameter(message.parameters, MessageParameter.DELIVERY_TIMEOUT) ?? this.#deliveryTimeoutMs;
+    for (const sender of this.#streams) sender.reprioritize();
+    this.#host.answered?.(undefined);
+  }
+
+  /** PUBLISH_ERROR for a PUBLISH of ours: stop, without PUBLISH_DONE (there is no subscription). */
+  refused(error: Error): void {
+    this.#host.answered?.(error);
+    this.abandon();
   }
 
   /** UNSUBSCRIBE, or the publisher ends it: resets open streams and says PUBLISH_DONE. */

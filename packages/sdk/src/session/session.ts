@@ -35,7 +35,7 @@ import {
   type TrackStatus,
   type WireLimits,
 } from "../wire/index.ts";
-import { Broadcast } from "./broadcast.ts";
+import { Broadcast, type TrackOptions } from "./broadcast.ts";
 import { ControlStream } from "./control.ts";
 import { RequestError, SessionArgumentError, SessionError } from "./errors.ts";
 import {
@@ -140,6 +140,8 @@ export class Session {
   readonly #replyOf = new WeakMap<TrackSubscriber, Promise<SubscriptionInfo>>();
   // The peer's requests.
   readonly #served = new Map<number, ServedSubscription>();
+  /** Tracks we push with PUBLISH, by our request ID. */
+  readonly #pushed = new Map<number, ServedSubscription>();
   readonly #servedTracks = new Set<string>();
   readonly #servedFetches = new Map<number, FetchSender>();
   readonly #peerNamespaces = new Map<string, Namespace>();
@@ -247,6 +249,75 @@ export class Session {
     });
     this.#broadcasts.set(key, entry);
     return entry.broadcast;
+  }
+
+  /**
+   * PUBLISH: pushes a track to the peer (typically a relay) without waiting for a SUBSCRIBE; groups
+   * flow at once. Resolves on PUBLISH_OK, rejects with a RequestError on PUBLISH_ERROR. The session
+   * reads clones of `track` and never closes it.
+   */
+  async publishTrack(
+    namespace: NamespaceInput,
+    name: TrackNameInput,
+    track: TrackSubscriber,
+    options: TrackOptions = {},
+  ): Promise<void> {
+    this.#checkCanRequest();
+    const ns = toNamespace(namespace);
+    const trackName = toTrackName(name);
+    const groupOrder = options.groupOrder ?? 2;
+    if (groupOrder !== 1 && groupOrder !== 2)
+      throw new SessionArgumentError(`groupOrder must be 1 or 2, got ${String(groupOrder)}`);
+    const requestId = await this.#outgoing.allocate();
+    this.#checkOpen();
+    const served: ServedTrack = { track, groupOrder, maxCacheDurationMs: options.maxCacheDurationMs };
+    const largest = largestLocation(track);
+    // Our request IDs have our parity and the aliases we give the peer's SUBSCRIBEs have the
+    // peer's: the request ID is a free alias.
+    const trackAlias = requestId;
+    let settle!: { resolve: () => void; reject: (error: Error) => void };
+    const answered = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    const pushed = new ServedSubscription(
+      {
+        openStream: (order) => this.#openStream(order),
+        sendControl: (message) => this.#send(message),
+        finished: (id) => {
+          this.#pushed.delete(id);
+          settle.reject(new SessionError(SessionErrorCode.NO_ERROR, "the published track ended before PUBLISH_OK"));
+        },
+        answered: (error) => (error === undefined ? settle.resolve() : settle.reject(error)),
+      },
+      served,
+      {
+        requestId,
+        trackAlias,
+        subscriberPriority: 128,
+        groupOrder,
+        forward: true,
+        filter: { type: "largest_object" },
+        largest,
+      },
+    );
+    this.#pushed.set(requestId, pushed);
+    const parameters: Parameter[] = [];
+    if (options.maxCacheDurationMs !== undefined) {
+      parameters.push({ type: MessageParameter.MAX_CACHE_DURATION, value: options.maxCacheDurationMs });
+    }
+    this.#send({
+      kind: "publish",
+      requestId,
+      namespace: ns,
+      trackName,
+      trackAlias,
+      groupOrder,
+      largest,
+      forward: true,
+      parameters,
+    });
+    void pushed.run();
+    await answered;
   }
 
   // ---- subscribing -------------------------------------------------------------------------------
@@ -555,7 +626,10 @@ export class Session {
         return;
       }
       case "unsubscribe":
-        this.#served.get(message.requestId)?.stop(PublishDoneCode.SUBSCRIPTION_ENDED, "unsubscribed");
+        (this.#served.get(message.requestId) ?? this.#pushed.get(message.requestId))?.stop(
+          PublishDoneCode.SUBSCRIPTION_ENDED,
+          "unsubscribed",
+        );
         return;
       case "fetch":
         this.#incoming.accept(message.requestId);
@@ -626,10 +700,19 @@ export class Session {
         fetch.refused(message.errorCode, message.reason);
         return;
       }
-      case "publish_ok":
-      case "publish_error":
-        // We never send PUBLISH.
-        throw this.#unknownRequest(message);
+      case "publish_ok": {
+        const pushed = this.#pushed.get(message.requestId);
+        if (pushed === undefined) throw this.#unknownRequest(message);
+        pushed.accepted(message);
+        return;
+      }
+      case "publish_error": {
+        const pushed = this.#pushed.get(message.requestId);
+        if (pushed === undefined) throw this.#unknownRequest(message);
+        this.#log(`PUBLISH refused: ${message.errorCode} ${message.reason}`);
+        pushed.refused(new RequestError(message.errorCode, message.reason));
+        return;
+      }
       case "track_status_ok":
       case "publish_namespace_ok":
       case "subscribe_namespace_ok":
@@ -864,9 +947,15 @@ export class Session {
       requestId,
       forward: true,
       subscriberPriority: 128,
-      groupOrder: 0,
+      groupOrder: message.groupOrder,
       filter: { type: "largest_object" },
       parameters: [],
+    });
+    void publisher.ended().then(() => {
+      if (!subscription.isFinished && !this.isClosed) {
+        this.#send({ kind: "unsubscribe", requestId });
+        subscription.abandon(null);
+      }
     });
     this.#handler.publish(this, message.namespace, message.trackName, subscriber);
   }
@@ -1124,7 +1213,7 @@ export class Session {
     const trackError = CacheError.reset(0x3, `session closed: ${error.message}`);
     for (const subscription of [...this.#subscriptions.values()]) subscription.abandon(trackError);
     for (const fetch of [...this.#fetches.values()]) fetch.abandon(trackError);
-    for (const served of [...this.#served.values()]) served.abandon();
+    for (const served of [...this.#served.values(), ...this.#pushed.values()]) served.abandon();
     for (const sender of this.#servedFetches.values()) sender.cancel();
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
