@@ -326,6 +326,24 @@ Deno.test({
         assert.equal(await withTimeout(track.nextSegment(), 4_000, "the end of the pushed track"), undefined);
       });
 
+      await t.step("bad arguments throw a SessionArgumentError that names them; the session carries on", async () => {
+        const session = await open();
+        const bad: [() => unknown, RegExp][] = [
+          [() => session.subscribe([], "video"), /namespace must have 1 to 32 fields/],
+          [() => session.subscribe(["a"], 42 as unknown as string), /track name/],
+          [() => session.subscribe(["a"], "v", { priority: 300 }), /priority/],
+          [() => session.subscribe(["a"], "v", { groupOrder: 3 as 0 }), /groupOrder/],
+          [() => session.fetch(["a"], "v", { start: { group: -1, object: 0 }, end: { group: 1, object: 0 } }), /start/],
+          [() => session.publish(["a"]).addTrack("v", {} as SegmentSubscriber as never), /TrackSubscriber/],
+          [() => session.fetchJoining(createTrack("x")[1], 1), /subscribe\(\)/],
+        ];
+        for (const [call, message] of bad) {
+          assert.throws(call, (error: Error) => error.name === "SessionArgumentError" && message.test(error.message));
+        }
+        await assert.rejects(session.publishTrack(["a"], "v", null as never), /TrackSubscriber/);
+        assert.equal(session.isClosed, false);
+      });
+
       await t.step("SUBSCRIBE_UPDATE pauses and resumes forwarding", async () => {
         const pub = await open();
         const sub = await open();

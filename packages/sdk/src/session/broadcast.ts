@@ -1,5 +1,5 @@
 // A namespace this session publishes (PUBLISH_NAMESPACE) and the tracks it serves by name.
-import type { TrackSubscriber } from "../cache/index.ts";
+import { TrackSubscriber } from "../cache/index.ts";
 import type { Namespace } from "../wire/index.ts";
 import { SessionArgumentError } from "./errors.ts";
 import { type TrackNameInput, toTrackName } from "./names.ts";
@@ -41,6 +41,7 @@ export class Broadcast {
    */
   addTrack(name: TrackNameInput, track: TrackSubscriber, options: TrackOptions = {}): void {
     if (this.#closed) throw new SessionArgumentError("the broadcast is closed");
+    if (!(track instanceof TrackSubscriber)) throw new SessionArgumentError("addTrack needs a TrackSubscriber");
     const key = decoder.decode(toTrackName(name));
     if (this.#tracks.has(key)) throw new SessionArgumentError(`the broadcast already has a track named ${key}`);
     const { groupOrder, maxCacheDurationMs } = options;

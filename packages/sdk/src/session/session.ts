@@ -1,7 +1,7 @@
 // A MoQ Transport session (draft-14) over any WebTransport-like object, in either role. It owns the
 // control stream, request IDs, the tracks it serves (publisher side) and the tracks it receives
 // (subscriber side). Media knowledge lives elsewhere: groups are segments, objects are chunks.
-import { CacheError, createTrack, type TrackSubscriber } from "../cache/index.ts";
+import { CacheError, createTrack, TrackSubscriber } from "../cache/index.ts";
 import {
   type ClientSetup,
   type ControlMessage,
@@ -268,6 +268,7 @@ export class Session {
     const groupOrder = options.groupOrder ?? 2;
     if (groupOrder !== 1 && groupOrder !== 2)
       throw new SessionArgumentError(`groupOrder must be 1 or 2, got ${String(groupOrder)}`);
+    if (!(track instanceof TrackSubscriber)) throw new SessionArgumentError("publishTrack needs a TrackSubscriber");
     const requestId = await this.#outgoing.allocate();
     this.#checkOpen();
     const served: ServedTrack = { track, groupOrder, maxCacheDurationMs: options.maxCacheDurationMs };
