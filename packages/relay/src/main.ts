@@ -23,11 +23,10 @@ Usage: pnpm relay [flags]
                          missing, 403 if wrong
   --max-sessions N       WebTransport sessions per connection (default 16)
   --max-streams N        open streams per session (default 4096)
-  --quiet                log only errors
-  --help                 this text
-
   --announce-wait-ms N   how long a SUBSCRIBE waits for its namespace to be published
                          before SUBSCRIBE_ERROR "not found" (default 1000)
+  --quiet                log only errors
+  --help                 this text
 
 Paths: / and /moq speak MoQ Transport draft-14; /echo echoes streams and datagrams;
 /sink counts bytes (both for WebTransport tests and benchmarks); others get 404.
