@@ -20,7 +20,8 @@ Usage: pnpm relay [flags]
   --cert FILE --key FILE PEM certificate and key to use instead of a generated one
                          (ECDSA P-256, valid under 14 days, for serverCertificateHashes)
   --token TOKEN          require ?token=TOKEN (or Authorization: Bearer TOKEN): 401 if
-                         missing, 403 if wrong
+                         missing, 403 if wrong; on / and /moq the token may instead come as
+                         MoQT's AUTHORIZATION TOKEN in CLIENT_SETUP (else UNAUTHORIZED, 0x2)
   --max-sessions N       WebTransport sessions per connection (default 16)
   --max-streams N        open streams per session (default 4096)
   --announce-wait-ms N   how long a SUBSCRIBE waits for its namespace to be published
@@ -175,10 +176,13 @@ for await (const session of relay.server) {
     continue;
   }
   const status = authorize(url, session.headers, flags.token);
-  if (status !== 200) {
+  if (status === 403) {
     log(`session ${url.pathname} rejected ${status}`);
     void session.reject(status);
     continue;
   }
-  void serveMoqSession(session, router, { log, sessions: moqSessions });
+  // No token in the URL or headers: MoQT's own AUTHORIZATION TOKEN in CLIENT_SETUP may carry it.
+  const token = flags.token;
+  const setupToken = status === 401 && token !== undefined ? (tokens: string[]) => tokens.includes(token) : undefined;
+  void serveMoqSession(session, router, { log, sessions: moqSessions, authorize: setupToken });
 }

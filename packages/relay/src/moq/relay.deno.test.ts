@@ -3,7 +3,7 @@
 // TRACK_STATUS, publishers leaving, and bad input closing only the offending session.
 import assert from "node:assert/strict";
 import { createTrack, type SegmentSubscriber, type TrackPublisher } from "../../../sdk/src/cache/index.ts";
-import { RequestError, type Session } from "../../../sdk/src/session/index.ts";
+import { RequestError, type Session, SessionError } from "../../../sdk/src/session/index.ts";
 import {
   concatBytes,
   encodeControlMessage,
@@ -483,6 +483,44 @@ Deno.test({
       const closed = await withTimeout(session.closed, 3_000, "the close");
       assert.equal(closed.code, SessionErrorCode.NO_ERROR);
       assert.equal((await relay.status).code, 0);
+    } finally {
+      await stopRelay(relay);
+    }
+  },
+});
+
+Deno.test({
+  name: "relay --token: the token in the URL or in CLIENT_SETUP's AUTHORIZATION TOKEN",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const relay = await startRelay(["--token", "s3cret"]);
+    try {
+      await t.step("AUTHORIZATION TOKEN in CLIENT_SETUP lets the session in", async () => {
+        const session = await moqConnect(relay, { authorizationToken: "s3cret" });
+        const broadcast = session.publish(["authorized"]);
+        await withTimeout(broadcast.ready, 2_000, "PUBLISH_NAMESPACE_OK");
+        session.close();
+      });
+      await t.step("a wrong or missing token closes the session with UNAUTHORIZED", async () => {
+        for (const authorizationToken of ["wrong", undefined]) {
+          const error = await moqConnect(relay, { authorizationToken }).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          assert.ok(error instanceof SessionError, `expected a SessionError, got ${String(error)}`);
+          assert.equal(error.code, SessionErrorCode.UNAUTHORIZED);
+          assert.equal(error.remote, true);
+        }
+        await waitForLine(relay.lines, /moq session \/moq setup failed: unauthorized/);
+      });
+      await t.step("?token= in the URL works as before; a wrong one is refused with 403", async () => {
+        const session = await moqConnect(relay, {}, "/moq?token=s3cret");
+        assert.equal(session.isClosed, false);
+        session.close();
+        await assert.rejects(moqConnect(relay, {}, "/moq?token=nope"));
+        await waitForLine(relay.lines, /session \/moq rejected 403/);
+      });
     } finally {
       await stopRelay(relay);
     }

@@ -7,6 +7,8 @@ export interface MoqSessionOptions {
   log: (line: string) => void;
   /** Live sessions, for a GOAWAY at shutdown. */
   sessions?: Set<Session>;
+  /** Checks the AUTHORIZATION TOKEN values of CLIENT_SETUP; false closes with UNAUTHORIZED. */
+  authorize?: (tokens: string[]) => boolean;
   setupTimeoutMs?: number;
 }
 
@@ -26,6 +28,7 @@ export async function serveMoqSession(
       handler: router.handler,
       implementation: "moqkit-relay",
       setupTimeoutMs: options.setupTimeoutMs,
+      authorize: options.authorize,
       log: (line) => options.log(`moq ${path}: ${line}`),
     });
     options.log(`moq session ${path} set up`);

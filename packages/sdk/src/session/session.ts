@@ -7,6 +7,8 @@ import {
   type ControlMessage,
   DEFAULT_LIMITS,
   DRAFT_14,
+  decodeToken,
+  encodeToken,
   type Fetch,
   FetchErrorCode,
   intParameter,
@@ -31,6 +33,7 @@ import {
   SubscribeErrorCode,
   type SubscribeFilter,
   SubscribeNamespaceErrorCode,
+  TokenAliasType,
   type TrackName,
   type TrackStatus,
   type WireLimits,
@@ -87,6 +90,13 @@ export interface SessionOptions {
   >;
   /** Diagnostics (protocol violations, refused requests). */
   log?: (line: string) => void;
+  /** Client: a token for the server, sent as the AUTHORIZATION TOKEN setup parameter (USE_VALUE, type 0). */
+  authorizationToken?: string;
+  /**
+   * Server: decides from the client's AUTHORIZATION TOKEN values (those sent by value) whether the
+   * session may proceed; false closes it with UNAUTHORIZED before SERVER_SETUP.
+   */
+  authorize?: (tokens: string[]) => boolean;
 }
 
 export interface SubscribeOptions {
@@ -1254,16 +1264,22 @@ export async function startClientSession(transport: MoqTransport, options: Sessi
   };
   control.send(setup);
   const reply = await withTimeout(control.next(), options.setupTimeoutMs ?? 10_000, "SERVER_SETUP").catch(
-    (error: unknown) => {
+    async (error: unknown) => {
+      // The server may have closed the session (UNAUTHORIZED, VERSION_NEGOTIATION_FAILED, ...): say why.
+      const closedBy = await peerClose(transport);
       failSetup(transport, error);
-      throw error;
+      throw closedBy ?? error;
     },
   );
-  if (reply?.kind !== "server_setup") {
-    const error = new SessionError(
-      SessionErrorCode.PROTOCOL_VIOLATION,
-      `expected SERVER_SETUP, got ${reply?.kind ?? "the end of the control stream"}`,
-    );
+  if (reply === undefined) {
+    const error =
+      (await peerClose(transport)) ??
+      new SessionError(SessionErrorCode.PROTOCOL_VIOLATION, "the server ended the control stream before SERVER_SETUP");
+    failSetup(transport, error);
+    throw error;
+  }
+  if (reply.kind !== "server_setup") {
+    const error = new SessionError(SessionErrorCode.PROTOCOL_VIOLATION, `expected SERVER_SETUP, got ${reply.kind}`);
     failSetup(transport, error);
     throw error;
   }
@@ -1314,6 +1330,20 @@ export async function startServerSession(transport: MoqTransport, options: Sessi
     failSetup(transport, error);
     throw error;
   }
+  if (options.authorize !== undefined) {
+    let tokens: string[];
+    try {
+      tokens = authorizationTokens(hello.parameters);
+    } catch (error) {
+      failSetup(transport, error);
+      throw error;
+    }
+    if (!options.authorize(tokens)) {
+      const error = new SessionError(SessionErrorCode.UNAUTHORIZED, "unauthorized");
+      failSetup(transport, error);
+      throw error;
+    }
+  }
   if (!hello.versions.includes(DRAFT_14)) {
     const offered = hello.versions.map((version) => `0x${version.toString(16)}`).join(", ");
     const error = new SessionError(
@@ -1348,10 +1378,41 @@ export async function startServerSession(transport: MoqTransport, options: Sessi
 }
 
 function setupParameters(maxRequestId: number, options: SessionOptions): Parameter[] {
-  return [
+  const parameters: Parameter[] = [
     { type: SetupParameter.MAX_REQUEST_ID, value: maxRequestId },
     { type: SetupParameter.IMPLEMENTATION, value: new TextEncoder().encode(options.implementation ?? "moqkit") },
   ];
+  if (options.authorizationToken !== undefined) {
+    const value = new TextEncoder().encode(options.authorizationToken);
+    const token = encodeToken({ aliasType: TokenAliasType.USE_VALUE, tokenType: 0, value });
+    parameters.push({ type: SetupParameter.AUTHORIZATION_TOKEN, value: token });
+  }
+  return parameters;
+}
+
+/** The tokens a SETUP carries by value (registered aliases are not supported: the cache size is 0). */
+function authorizationTokens(parameters: readonly Parameter[]): string[] {
+  const tokens: string[] = [];
+  for (const parameter of parameters) {
+    if (parameter.type !== SetupParameter.AUTHORIZATION_TOKEN || !(parameter.value instanceof Uint8Array)) continue;
+    const token = decodeToken(parameter.value);
+    if (token.aliasType === TokenAliasType.USE_VALUE || token.aliasType === TokenAliasType.REGISTER) {
+      tokens.push(new TextDecoder().decode(token.value));
+    }
+  }
+  return tokens;
+}
+
+/** The peer's close of `transport`, if it comes within a moment; undefined otherwise. */
+async function peerClose(transport: MoqTransport): Promise<SessionError | undefined> {
+  const info = await Promise.race([
+    transport.closed.then(
+      (closed) => closed,
+      () => undefined,
+    ),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), CLOSE_GRACE_MS)),
+  ]);
+  return info === undefined ? undefined : closeInfoError(info);
 }
 
 function failSetup(transport: MoqTransport, error: unknown): void {
