@@ -344,6 +344,47 @@ Deno.test({
         assert.equal(session.isClosed, false);
       });
 
+      await t.step("object IDs are kept end to end, sparse ones and a mid-group start included", async () => {
+        const pub = await open();
+        const sub = await open();
+        const midSession = await open();
+        const { namespace, publisher } = await publishTrack(pub);
+        const track = sub.subscribe(namespace, "video");
+        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const segment = publisher.createSegment({ sequence: 0, priority: 1 });
+        for (const id of [0, 2, 5, 6]) segment.writeChunk(payload(0, id), id);
+        segment.close();
+        const received = (await withTimeout(track.nextSegment(), 2_000, "group 0")) as SegmentSubscriber;
+        const ids: number[] = [];
+        for (let chunk = await received.readChunk(); chunk !== undefined; chunk = await received.readChunk()) {
+          assert.deepEqual(chunk, payload(0, received.chunkId));
+          ids.push(received.chunkId);
+        }
+        assert.deepEqual(ids, [0, 2, 5, 6]);
+        const status = await withTimeout(sub.trackStatus(namespace, "video"), 2_000, "TRACK_STATUS_OK");
+        assert.deepEqual(status.largest, { group: 0, object: 6 });
+        // An absolute start in the middle of a group: objects from 5 on, with their IDs.
+        const mid = midSession.subscribe(namespace, "video", {
+          filter: { type: "absolute_start", start: { group: 1, object: 5 } },
+        });
+        await withTimeout(midSession.subscribed(mid), 2_000, "SUBSCRIBE_OK");
+        const next = publisher.createSegment({ sequence: 1, priority: 1 });
+        for (let id = 0; id < 8; id++) next.writeChunk(payload(1, id));
+        next.close();
+        const tail = (await withTimeout(mid.nextSegment(), 2_000, "group 1")) as SegmentSubscriber;
+        const tailIds: number[] = [];
+        for (let chunk = await tail.readChunk(); chunk !== undefined; chunk = await tail.readChunk()) {
+          assert.deepEqual(chunk, payload(1, tail.chunkId));
+          tailIds.push(tail.chunkId);
+        }
+        assert.deepEqual(tailIds, [5, 6, 7]);
+        const fetched = sub.fetch(namespace, "video", { start: { group: 0, object: 1 }, end: { group: 0, object: 6 } });
+        const group = (await withTimeout(fetched.nextSegment(), 2_000, "fetched group")) as SegmentSubscriber;
+        const fetchedIds: number[] = [];
+        while ((await group.readChunk()) !== undefined) fetchedIds.push(group.chunkId);
+        assert.deepEqual(fetchedIds, [2, 5]);
+      });
+
       await t.step("SUBSCRIBE_UPDATE pauses and resumes forwarding", async () => {
         const pub = await open();
         const sub = await open();

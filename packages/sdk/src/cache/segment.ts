@@ -6,6 +6,11 @@ import { type SegmentInfo, validateSegmentInfo } from "./segment-info.ts";
 class SegmentState {
   readonly info: Readonly<SegmentInfo>;
   chunks: Uint8Array[] = [];
+  /**
+   * Each chunk's ID, once one was written with an ID other than its index (sparse numbering, as
+   * MoQ object IDs may be); undefined while every chunk's ID is its index.
+   */
+  ids: number[] | undefined;
   /** `undefined` while open, `null` once finished cleanly, or the error it was closed with. */
   end: CacheError | null | undefined;
   publishers = 1;
@@ -57,14 +62,26 @@ export class SegmentPublisher {
 
   /**
    * Appends a chunk. The bytes are shared with every reader, not copied: do not modify them afterwards.
+   * `id` numbers it when numbering is sparse (default: one above the previous chunk's, from 0);
+   * IDs must increase.
    * Throws `closed` when this handle or the segment is closed, or when no reader is left.
    */
-  writeChunk(bytes: Uint8Array): void {
+  writeChunk(bytes: Uint8Array, id?: number): void {
     if (this.#closed) throw CacheError.closed("segment publisher is closed");
     if (!(bytes instanceof Uint8Array)) throw new TypeError("writeChunk needs a Uint8Array");
     const state = this.#state;
     if (state.end !== undefined) throw CacheError.closed("segment is finished");
     if (state.subscribers === 0) throw CacheError.closed("segment has no readers left");
+    const index = state.chunks.length;
+    if (id !== undefined || state.ids !== undefined) {
+      const previous = index === 0 ? -1 : (state.ids?.[index - 1] ?? index - 1);
+      const given = id ?? previous + 1;
+      if (!Number.isSafeInteger(given) || given <= previous) {
+        throw new TypeError(`chunk id must be an integer above ${previous}, got ${String(id)}`);
+      }
+      if (state.ids === undefined && given !== index) state.ids = Array.from({ length: index }, (_, i) => i);
+      state.ids?.push(given);
+    }
     state.chunks.push(bytes);
     state.changed.notify();
   }
@@ -120,6 +137,22 @@ export class SegmentSubscriber {
   get isClosed(): boolean {
     return this.#closed;
   }
+  /** The ID of the chunk readChunk() returned last (its index unless written with sparse IDs). */
+  get chunkId(): number {
+    return this.#state.ids?.[this.#index - 1] ?? this.#index - 1;
+  }
+
+  /** The ID of the chunk written `index`-th (from 0), or undefined if none is there yet. */
+  chunkIdAt(index: number): number | undefined {
+    if (!Number.isInteger(index) || index < 0 || index >= this.#state.chunks.length) return undefined;
+    return this.#state.ids?.[index] ?? index;
+  }
+
+  /** The ID of the newest chunk written so far, or undefined before any. */
+  get lastWrittenId(): number | undefined {
+    return this.chunkIdAt(this.#state.chunks.length - 1);
+  }
+
   /** How many chunks have been written so far (this reader's position aside). */
   get chunkCount(): number {
     return this.#state.chunks.length;
@@ -165,7 +198,10 @@ export class SegmentSubscriber {
     this.#closed = true;
     const state = this.#state;
     state.subscribers--;
-    if (state.subscribers === 0) state.chunks = [];
+    if (state.subscribers === 0) {
+      state.chunks = [];
+      state.ids = undefined;
+    }
     state.changed.notify();
   }
 

@@ -62,3 +62,39 @@ describe("track access", () => {
     expect(clone.isEnded).toBe(true);
   });
 });
+
+describe("chunk IDs", () => {
+  it("are the indexes by default, and may be sparse and increasing", async () => {
+    const [publisher, subscriber] = createTrack("t");
+    const segment = publisher.createSegment({ sequence: 0, priority: 0 });
+    segment.writeChunk(bytes(1));
+    segment.writeChunk(bytes(2), 4);
+    segment.writeChunk(bytes(3));
+    expect(() => segment.writeChunk(bytes(4), 5)).toThrow(TypeError);
+    expect(() => segment.writeChunk(bytes(4), 1.5)).toThrow(/chunk id/);
+    segment.close();
+    const reader = (await subscriber.nextSegment()) ?? expect.unreachable();
+    expect([reader.chunkIdAt(0), reader.chunkIdAt(1), reader.chunkIdAt(2), reader.chunkIdAt(3)]).toEqual([
+      0,
+      4,
+      5,
+      undefined,
+    ]);
+    expect(reader.lastWrittenId).toBe(5);
+    const ids: number[] = [];
+    while ((await reader.readChunk()) !== undefined) ids.push(reader.chunkId);
+    expect(ids).toEqual([0, 4, 5]);
+  });
+
+  it("IDs given equal to the indexes read back the same", async () => {
+    const [publisher, subscriber] = createTrack("t");
+    const segment = publisher.createSegment({ sequence: 0, priority: 0 });
+    segment.writeChunk(bytes(1), 0);
+    segment.writeChunk(bytes(2), 1);
+    segment.close();
+    const reader = (await subscriber.nextSegment()) ?? expect.unreachable();
+    await reader.readChunk();
+    await reader.readChunk();
+    expect([reader.chunkId, reader.lastWrittenId]).toEqual([1, 1]);
+  });
+});

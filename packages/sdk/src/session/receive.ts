@@ -88,7 +88,8 @@ async function receiveSubgroup(
       const object = await readSubgroupObject(reader, header, previous, limits);
       if (object === undefined) break;
       previous = object.objectId;
-      if (object.status === ObjectStatus.NORMAL) segment.writeChunk(object.payload);
+      // The object ID goes with the chunk, so a relay forwards it unchanged.
+      if (object.status === ObjectStatus.NORMAL) segment.writeChunk(object.payload, object.objectId);
       else if (object.status === ObjectStatus.END_OF_TRACK) endOfTrack = true;
     }
     segment.close();
@@ -295,7 +296,7 @@ export class ReceivedFetch {
             expiresMs: this.#cacheDurationMs,
           });
         }
-        if (object.status === ObjectStatus.NORMAL) segment?.writeChunk(object.payload);
+        if (object.status === ObjectStatus.NORMAL) segment?.writeChunk(object.payload, object.objectId);
       }
       segment?.close();
       this.#finish(null);

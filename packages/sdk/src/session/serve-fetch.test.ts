@@ -20,8 +20,8 @@ describe("planFetch", () => {
     expect(plan.ok).toBe(true);
     if (!plan.ok) return;
     expect(plan.segments.map((segment) => segment.sequence)).toEqual([1, 2, 3]);
-    expect(plan.objectLimits.get(3)).toBe(2);
-    expect(plan.objectLimits.get(1)).toBe(3);
+    expect(plan.chunkCounts.get(3)).toBe(3);
+    expect(plan.chunkCounts.get(1)).toBe(3);
     expect(plan.end).toEqual({ group: 3, object: 2 });
     const descending = planFetch(served, { start: { group: 1, object: 0 }, end: { group: 3, object: 0 } }, 2);
     expect(descending.ok && descending.segments.map((segment) => segment.sequence)).toEqual([3, 2, 1]);

@@ -19,7 +19,15 @@ export interface FetchRange {
 }
 
 export type FetchPlan =
-  | { ok: true; segments: SegmentSubscriber[]; objectLimits: Map<number, number>; end: Location; groupOrder: 1 | 2 }
+  | {
+      ok: true;
+      segments: SegmentSubscriber[];
+      /** How many chunks of each group exist now: a fetch never waits for more. */
+      chunkCounts: Map<number, number>;
+      range: FetchRange;
+      end: Location;
+      groupOrder: 1 | 2;
+    }
   | { ok: false; code: (typeof FetchErrorCode)[keyof typeof FetchErrorCode]; reason: string };
 
 /**
@@ -37,23 +45,23 @@ export function planFetch(served: ServedTrack, range: FetchRange, requestedOrder
   // Walk what the cache holds (bounded by the cache), not the requested range (bounded by nothing).
   const reader = served.track.clone();
   const segments: SegmentSubscriber[] = [];
-  const objectLimits = new Map<number, number>();
+  const chunkCounts = new Map<number, number>();
   try {
     for (let segment = reader.tryNextSegment(); segment !== undefined; segment = reader.tryNextSegment()) {
       const group = segment.sequence;
-      if (group < range.start.group || group > range.end.group) {
+      const first = group === range.start.group ? range.start.object : 0;
+      const newest = segment.lastWrittenId;
+      // Object IDs (not indexes) bound the range; a group whose newest object is before the start is out.
+      if (group < range.start.group || group > range.end.group || newest === undefined || newest < first) {
         segment.close();
         continue;
       }
-      let count = segment.chunkCount;
-      if (group === range.end.group && !wholeLastGroup) count = Math.min(count, range.end.object);
-      const first = group === range.start.group ? range.start.object : 0;
-      if (count <= first) {
+      if (group === range.end.group && !wholeLastGroup && (segment.chunkIdAt(0) ?? 0) >= range.end.object) {
         segment.close();
         continue;
       }
       segments.push(segment);
-      objectLimits.set(group, count);
+      chunkCounts.set(group, segment.chunkCount);
     }
   } finally {
     reader.close();
@@ -65,25 +73,23 @@ export function planFetch(served: ServedTrack, range: FetchRange, requestedOrder
     compare(range.end, { group: largest.group, object: largest.object + 1 }) > 0 ||
     (wholeLastGroup && range.end.group >= largest.group);
   const end = beyondLargest ? { group: largest.group, object: largest.object + 1 } : range.end;
-  return { ok: true, segments, objectLimits, end, groupOrder };
+  return { ok: true, segments, chunkCounts, range, end, groupOrder };
 }
 
 /** Writes the planned objects on a new stream, then FIN; `cancel()` (FETCH_CANCEL) resets it. */
 export class FetchSender {
   readonly #plan: Extract<FetchPlan, { ok: true }>;
   readonly #requestId: number;
-  readonly #start: Location;
   #cancelled = false;
   #writer: DataStreamWriter | undefined;
 
-  constructor(requestId: number, plan: Extract<FetchPlan, { ok: true }>, start: Location) {
+  constructor(requestId: number, plan: Extract<FetchPlan, { ok: true }>) {
     this.#requestId = requestId;
     this.#plan = plan;
-    this.#start = start;
   }
 
   async run(open: (order: number) => Promise<TransportSendStream>, subscriberPriority: number): Promise<void> {
-    const { segments, objectLimits } = this.#plan;
+    const { segments, chunkCounts, range } = this.#plan;
     try {
       const first = segments[0];
       const stream = await open(sendOrder(subscriberPriority, toPublisherPriority(first?.priority ?? 0), 1, 0));
@@ -92,13 +98,17 @@ export class FetchSender {
       await writer.write(encodeFetchHeader(this.#requestId));
       for (const segment of segments) {
         const group = segment.sequence;
-        const limit = objectLimits.get(group) ?? 0;
-        const firstObject = group === this.#start.group ? this.#start.object : 0;
+        const count = chunkCounts.get(group) ?? 0;
+        const firstObject = group === range.start.group ? range.start.object : 0;
+        const endObject =
+          group === range.end.group && range.end.object !== 0 ? range.end.object : Number.POSITIVE_INFINITY;
         const publisherPriority = toPublisherPriority(segment.priority);
-        for (let objectId = 0; objectId < limit; objectId++) {
+        for (let index = 0; index < count; index++) {
           const chunk = await segment.readChunk();
           if (chunk === undefined || this.#cancelled) break;
+          const objectId = segment.chunkId;
           if (objectId < firstObject) continue;
+          if (objectId >= endObject) break;
           const header = encodeFetchObjectHeader({
             groupId: group,
             subgroupId: 0,

@@ -281,12 +281,11 @@ class GroupSender {
       });
       // The header leaves with the first object (one write), or alone before the FIN.
       let unsentHeader: Uint8Array | undefined = header;
-      let objectId = 0;
       let previous: number | undefined;
       for (;;) {
         const chunk = await segment.readChunk();
         if (chunk === undefined || this.#cancelCode !== undefined) break;
-        const id = objectId++;
+        const id = segment.chunkId;
         if (id < this.#firstObject) continue;
         const objectHeader = encodeSubgroupObjectHeader({ extensions: false }, previous, {
           objectId: id,

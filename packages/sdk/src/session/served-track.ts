@@ -22,7 +22,7 @@ export function largestLocation(track: TrackSubscriber): Location | undefined {
   if (group === undefined) return undefined;
   const segment = track.segment(group);
   if (segment === undefined) return { group, object: 0 };
-  const count = segment.chunkCount;
+  const object = segment.lastWrittenId ?? 0;
   segment.close();
-  return { group, object: Math.max(0, count - 1) };
+  return { group, object };
 }

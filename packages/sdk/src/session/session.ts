@@ -900,7 +900,7 @@ export class Session {
       const plan = planFetch(served, range, message.groupOrder);
       if (fetch.type === "standalone") served.release?.();
       if (!plan.ok) throw new RequestError(plan.code, plan.reason);
-      const sender = new FetchSender(requestId, plan, range.start);
+      const sender = new FetchSender(requestId, plan);
       this.#servedFetches.set(requestId, sender);
       this.#send({
         kind: "fetch_ok",
