@@ -3,12 +3,9 @@
 // (subscriber side). Media knowledge lives elsewhere: groups are segments, objects are chunks.
 import { CacheError, createTrack, TrackSubscriber } from "../cache/index.ts";
 import {
-  type ClientSetup,
   type ControlMessage,
   DEFAULT_LIMITS,
   DRAFT_14,
-  decodeToken,
-  encodeToken,
   type Fetch,
   FetchErrorCode,
   intParameter,
@@ -24,22 +21,18 @@ import {
   PublishErrorCode,
   PublishNamespaceErrorCode,
   readDataStreamHeader,
-  type ServerSetup,
   SessionErrorCode,
-  SetupParameter,
   StreamEndedEarly,
   StreamReader,
   type Subscribe,
   SubscribeErrorCode,
-  type SubscribeFilter,
   SubscribeNamespaceErrorCode,
-  TokenAliasType,
   type TrackName,
   type TrackStatus,
   type WireLimits,
 } from "../wire/index.ts";
 import { Broadcast, type TrackOptions } from "./broadcast.ts";
-import { ControlStream } from "./control.ts";
+import type { ControlStream } from "./control.ts";
 import { RequestError, SessionArgumentError, SessionError } from "./errors.ts";
 import {
   describeTrack,
@@ -51,75 +44,17 @@ import {
   toTrackName,
 } from "./names.ts";
 import { NamespaceWatcher } from "./namespace-watcher.ts";
+import type { SessionHandler, SessionOptions, SubscribeOptions, TrackStatusInfo } from "./options.ts";
 import { ReceivedFetch, ReceivedSubscription, type SubscriptionInfo } from "./receive.ts";
-import { IncomingRequestIds, OutgoingRequestIds } from "./request-ids.ts";
+import type { IncomingRequestIds, OutgoingRequestIds } from "./request-ids.ts";
 import { ServedSubscription } from "./serve.ts";
 import { type FetchRange, FetchSender, planFetch } from "./serve-fetch.ts";
 import { largestLocation, type ServedTrack } from "./served-track.ts";
-import type { MoqTransport, TransportBidirectionalStream, TransportSendStream } from "./transport.ts";
-
-/** What an application or the relay plugs in to answer the peer's requests. Throw RequestError to refuse. */
-export interface SessionHandler {
-  /** The peer publishes a namespace (PUBLISH_NAMESPACE). */
-  publishNamespace?(session: Session, namespace: Namespace): void | Promise<void>;
-  /** The peer stopped publishing it (PUBLISH_NAMESPACE_DONE), or the session ended. */
-  publishNamespaceDone?(session: Session, namespace: Namespace): void;
-  /** The peer wants the namespaces under `prefix` (SUBSCRIBE_NAMESPACE); announce them with session.publish(). */
-  subscribeNamespace?(session: Session, prefix: Namespace): void | Promise<void>;
-  unsubscribeNamespace?(session: Session, prefix: Namespace): void;
-  /** A track this session does not publish itself: the relay's routing. */
-  resolveTrack?(session: Session, namespace: Namespace, name: TrackName): Promise<ServedTrack>;
-  /** The peer pushes a track (PUBLISH). Without this hook PUBLISH is refused. */
-  publish?(session: Session, namespace: Namespace, name: TrackName, track: TrackSubscriber): void;
-  /** The session ended (after its state is torn down). */
-  closed?(session: Session, error: SessionError): void;
-}
-
-export interface SessionOptions {
-  /** Requests the peer may have open at once (its MAX_REQUEST_ID credit). Default 100. */
-  maxRequests?: number;
-  /** Sent as the MOQT IMPLEMENTATION setup parameter. */
-  implementation?: string;
-  /** How long received groups stay in our cache when the publisher does not say (ms). Default 10 000. */
-  cacheDurationMs?: number;
-  /** How long to wait for the peer's SETUP (ms). Default 10 000. */
-  setupTimeoutMs?: number;
-  handler?: SessionHandler;
-  limits?: Partial<
-    Omit<WireLimits, "maxNamespaceFields" | "maxFullTrackNameBytes" | "maxReasonBytes" | "maxGoAwayUriBytes">
-  >;
-  /** Diagnostics (protocol violations, refused requests). */
-  log?: (line: string) => void;
-  /** Client: a token for the server, sent as the AUTHORIZATION TOKEN setup parameter (USE_VALUE, type 0). */
-  authorizationToken?: string;
-  /**
-   * Server: decides from the client's AUTHORIZATION TOKEN values (those sent by value) whether the
-   * session may proceed; false closes it with UNAUTHORIZED before SERVER_SETUP.
-   */
-  authorize?: (tokens: string[]) => boolean;
-}
-
-export interface SubscribeOptions {
-  /** 0..255, lower is more important. Default 128. */
-  priority?: number;
-  /** 0 publisher's choice (default), 1 oldest first, 2 newest first. */
-  groupOrder?: 0 | 1 | 2;
-  /** Default: the latest group, then everything new. */
-  filter?: SubscribeFilter;
-  /**
-   * DELIVERY TIMEOUT (ms): the publisher stops sending a group this long after it started (it would
-   * be stale). Default: the publisher's own limit (each group's time to live).
-   */
-  deliveryTimeoutMs?: number;
-}
-
-export interface TrackStatusInfo {
-  groupOrder: 1 | 2;
-  largest: Location | undefined;
-}
+import type { MoqTransport, TransportSendStream } from "./transport.ts";
 
 const ALIAS_WAIT_MS = 2_000;
-const CLOSE_GRACE_MS = 250;
+/** How long a closing peer's close may take to arrive after its streams end. */
+export const CLOSE_GRACE_MS = 250;
 
 type Pending = { resolve: (message: ControlMessage) => void; reject: (error: Error) => void; kind: string };
 
@@ -1241,202 +1176,7 @@ export class Session {
   }
 }
 
-// ---- setup ---------------------------------------------------------------------------------------
-
-/** Runs the client side of setup on `transport` (already ready). */
-export async function startClientSession(transport: MoqTransport, options: SessionOptions = {}): Promise<Session> {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const stream = await transport.createBidirectionalStream();
-  const control = new ControlStream(stream, limits);
-  const outgoing = new OutgoingRequestIds(0, (max) =>
-    control.send({ kind: "requests_blocked", maximumRequestId: max }),
-  );
-  const incoming = new IncomingRequestIds(
-    1,
-    options.maxRequests ?? 100,
-    (max) => control.send({ kind: "max_request_id", requestId: max }),
-    (what) => options.log?.(`peer deviation: ${what}`),
-  );
-  const setup: ClientSetup = {
-    kind: "client_setup",
-    versions: [DRAFT_14],
-    parameters: setupParameters(incoming.initialMax, options),
-  };
-  control.send(setup);
-  const reply = await withTimeout(control.next(), options.setupTimeoutMs ?? 10_000, "SERVER_SETUP").catch(
-    async (error: unknown) => {
-      // The server may have closed the session (UNAUTHORIZED, VERSION_NEGOTIATION_FAILED, ...): say why.
-      const closedBy = await peerClose(transport);
-      failSetup(transport, error);
-      throw closedBy ?? error;
-    },
-  );
-  if (reply === undefined) {
-    const error =
-      (await peerClose(transport)) ??
-      new SessionError(SessionErrorCode.PROTOCOL_VIOLATION, "the server ended the control stream before SERVER_SETUP");
-    failSetup(transport, error);
-    throw error;
-  }
-  if (reply.kind !== "server_setup") {
-    const error = new SessionError(SessionErrorCode.PROTOCOL_VIOLATION, `expected SERVER_SETUP, got ${reply.kind}`);
-    failSetup(transport, error);
-    throw error;
-  }
-  if (reply.version !== DRAFT_14) {
-    const error = new SessionError(
-      SessionErrorCode.VERSION_NEGOTIATION_FAILED,
-      `the server chose version 0x${reply.version.toString(16)}, which we did not offer`,
-    );
-    failSetup(transport, error);
-    throw error;
-  }
-  outgoing.grant(intParameter(reply.parameters, SetupParameter.MAX_REQUEST_ID) ?? 0, true);
-  return new Session({
-    role: "client",
-    transport,
-    control,
-    options,
-    peerParameters: reply.parameters,
-    incoming,
-    outgoing,
-  });
-}
-
-/** Runs the server side of setup on an accepted `transport`: waits for the control stream and CLIENT_SETUP. */
-export async function startServerSession(transport: MoqTransport, options: SessionOptions = {}): Promise<Session> {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const timeout = options.setupTimeoutMs ?? 10_000;
-  let stream: TransportBidirectionalStream;
-  let control: ControlStream;
-  let hello: ControlMessage | undefined;
-  try {
-    const streams = transport.incomingBidirectionalStreams.getReader();
-    const next = await withTimeout(streams.read(), timeout, "the control stream");
-    streams.releaseLock();
-    if (next.done) throw new SessionError(SessionErrorCode.PROTOCOL_VIOLATION, "no control stream");
-    stream = next.value;
-    control = new ControlStream(stream, limits);
-    hello = await withTimeout(control.next(), timeout, "CLIENT_SETUP");
-  } catch (error) {
-    failSetup(transport, error);
-    throw error;
-  }
-  if (hello?.kind !== "client_setup") {
-    const error = new SessionError(
-      SessionErrorCode.PROTOCOL_VIOLATION,
-      `expected CLIENT_SETUP, got ${hello?.kind ?? "the end of the control stream"}`,
-    );
-    failSetup(transport, error);
-    throw error;
-  }
-  if (options.authorize !== undefined) {
-    let tokens: string[];
-    try {
-      tokens = authorizationTokens(hello.parameters);
-    } catch (error) {
-      failSetup(transport, error);
-      throw error;
-    }
-    if (!options.authorize(tokens)) {
-      const error = new SessionError(SessionErrorCode.UNAUTHORIZED, "unauthorized");
-      failSetup(transport, error);
-      throw error;
-    }
-  }
-  if (!hello.versions.includes(DRAFT_14)) {
-    const offered = hello.versions.map((version) => `0x${version.toString(16)}`).join(", ");
-    const error = new SessionError(
-      SessionErrorCode.VERSION_NEGOTIATION_FAILED,
-      `no supported version offered (${offered})`,
-    );
-    failSetup(transport, error);
-    throw error;
-  }
-  const outgoing = new OutgoingRequestIds(1, (max) =>
-    control.send({ kind: "requests_blocked", maximumRequestId: max }),
-  );
-  const incoming = new IncomingRequestIds(0, options.maxRequests ?? 100, (max) =>
-    control.send({ kind: "max_request_id", requestId: max }),
-  );
-  outgoing.grant(intParameter(hello.parameters, SetupParameter.MAX_REQUEST_ID) ?? 0, true);
-  const reply: ServerSetup = {
-    kind: "server_setup",
-    version: DRAFT_14,
-    parameters: setupParameters(incoming.initialMax, options),
-  };
-  control.send(reply);
-  return new Session({
-    role: "server",
-    transport,
-    control,
-    options,
-    peerParameters: hello.parameters,
-    incoming,
-    outgoing,
-  });
-}
-
-function setupParameters(maxRequestId: number, options: SessionOptions): Parameter[] {
-  const parameters: Parameter[] = [
-    { type: SetupParameter.MAX_REQUEST_ID, value: maxRequestId },
-    { type: SetupParameter.IMPLEMENTATION, value: new TextEncoder().encode(options.implementation ?? "moqkit") },
-  ];
-  if (options.authorizationToken !== undefined) {
-    const value = new TextEncoder().encode(options.authorizationToken);
-    const token = encodeToken({ aliasType: TokenAliasType.USE_VALUE, tokenType: 0, value });
-    parameters.push({ type: SetupParameter.AUTHORIZATION_TOKEN, value: token });
-  }
-  return parameters;
-}
-
-/** The tokens a SETUP carries by value (registered aliases are not supported: the cache size is 0). */
-function authorizationTokens(parameters: readonly Parameter[]): string[] {
-  const tokens: string[] = [];
-  for (const parameter of parameters) {
-    if (parameter.type !== SetupParameter.AUTHORIZATION_TOKEN || !(parameter.value instanceof Uint8Array)) continue;
-    const token = decodeToken(parameter.value);
-    if (token.aliasType === TokenAliasType.USE_VALUE || token.aliasType === TokenAliasType.REGISTER) {
-      tokens.push(new TextDecoder().decode(token.value));
-    }
-  }
-  return tokens;
-}
-
-/** The peer's close of `transport`, if it comes within a moment; undefined otherwise. */
-async function peerClose(transport: MoqTransport): Promise<SessionError | undefined> {
-  const info = await Promise.race([
-    transport.closed.then(
-      (closed) => closed,
-      () => undefined,
-    ),
-    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), CLOSE_GRACE_MS)),
-  ]);
-  return info === undefined ? undefined : closeInfoError(info);
-}
-
-function failSetup(transport: MoqTransport, error: unknown): void {
-  const code =
-    error instanceof SessionError || error instanceof ProtocolViolation ? error.code : SessionErrorCode.INTERNAL_ERROR;
-  try {
-    transport.close({ closeCode: code, reason: describe(error).slice(0, 1024) });
-  } catch {
-    // already closed
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new SessionError(SessionErrorCode.CONTROL_MESSAGE_TIMEOUT, `${what} did not come within ${ms} ms`)),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function closeInfoError(info: unknown): SessionError {
+export function closeInfoError(info: unknown): SessionError {
   const { closeCode, reason } = (info ?? {}) as { closeCode?: number; reason?: string };
   const code = closeCode ?? 0;
   return new SessionError(
@@ -1464,6 +1204,6 @@ function checkLocation(location: Location, what: string): void {
   }
 }
 
-function describe(error: unknown): string {
+export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
