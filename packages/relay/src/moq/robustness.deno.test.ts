@@ -140,3 +140,131 @@ Deno.test({
     }
   },
 });
+
+/** A raw client: a valid CLIENT_SETUP, then `after`; resolves with the code the relay closes with. */
+async function closeCodeAfter(
+  port: number,
+  pem: string,
+  after: Uint8Array,
+  secondBidi = false,
+): Promise<number | "open"> {
+  const transport = await connect(`https://127.0.0.1:${port}/moq`, { caCerts: [pem] });
+  await transport.ready;
+  const control = await transport.createBidirectionalStream();
+  const writer = control.writable.getWriter();
+  await writer.write(concatBytes(SETUP, after));
+  if (secondBidi) {
+    const extra = await transport.createBidirectionalStream();
+    await extra.writable.getWriter().write(Uint8Array.of(0));
+  }
+  const outcome = await Promise.race([
+    transport.closed.then((info) => info.closeCode),
+    delay(2_000).then(() => "open" as const),
+  ]);
+  transport.close();
+  return outcome;
+}
+
+Deno.test({
+  name: "each protocol rule the relay enforces closes the session with the draft's code",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const relay = await startRelay();
+    const text = new TextEncoder();
+    const ns = [text.encode("rules")];
+    const message = encodeControlMessage;
+    const cases: [string, Uint8Array, number, boolean?][] = [
+      ["a second CLIENT_SETUP", SETUP, SessionErrorCode.PROTOCOL_VIOLATION],
+      [
+        "a second GOAWAY",
+        concatBytes(message({ kind: "goaway", newSessionUri: "" }), message({ kind: "goaway", newSessionUri: "" })),
+        SessionErrorCode.PROTOCOL_VIOLATION,
+      ],
+      [
+        "a client's GOAWAY naming a URI",
+        message({ kind: "goaway", newSessionUri: "https://x/" }),
+        SessionErrorCode.PROTOCOL_VIOLATION,
+      ],
+      [
+        "MAX_REQUEST_ID that does not grow",
+        concatBytes(
+          message({ kind: "max_request_id", requestId: 5 }),
+          message({ kind: "max_request_id", requestId: 5 }),
+        ),
+        SessionErrorCode.PROTOCOL_VIOLATION,
+      ],
+      [
+        "SUBSCRIBE_OK for a request never made",
+        message({
+          kind: "subscribe_ok",
+          requestId: 7,
+          trackAlias: 1,
+          expires: 0,
+          groupOrder: 2,
+          largest: undefined,
+          parameters: [],
+        }),
+        SessionErrorCode.PROTOCOL_VIOLATION,
+      ],
+      [
+        "SUBSCRIBE_UPDATE for no subscription",
+        message({
+          kind: "subscribe_update",
+          requestId: 0,
+          subscriptionRequestId: 40,
+          start: { group: 0, object: 0 },
+          endGroup: 0,
+          subscriberPriority: 1,
+          forward: true,
+          parameters: [],
+        }),
+        SessionErrorCode.PROTOCOL_VIOLATION,
+      ],
+      [
+        "a request ID of the server's parity",
+        message({ kind: "publish_namespace", requestId: 1, namespace: ns, parameters: [] }),
+        SessionErrorCode.INVALID_REQUEST_ID,
+      ],
+      [
+        "two PUBLISHes with one track alias",
+        concatBytes(
+          message({
+            kind: "publish",
+            requestId: 0,
+            namespace: ns,
+            trackName: text.encode("a"),
+            trackAlias: 9,
+            groupOrder: 2,
+            largest: undefined,
+            forward: true,
+            parameters: [],
+          }),
+          message({
+            kind: "publish",
+            requestId: 2,
+            namespace: ns,
+            trackName: text.encode("b"),
+            trackAlias: 9,
+            groupOrder: 2,
+            largest: undefined,
+            forward: true,
+            parameters: [],
+          }),
+        ),
+        SessionErrorCode.DUPLICATE_TRACK_ALIAS,
+      ],
+      ["a second bidirectional stream", new Uint8Array(0), SessionErrorCode.PROTOCOL_VIOLATION, true],
+    ];
+    try {
+      for (const [what, after, code, secondBidi] of cases) {
+        await t.step(what, async () => {
+          assert.equal(await closeCodeAfter(relay.port, relay.pem, after, secondBidi), code);
+        });
+      }
+      assert.ok(await isRunning(relay));
+    } finally {
+      await stopRelay(relay);
+    }
+  },
+});
