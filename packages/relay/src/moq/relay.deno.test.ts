@@ -7,6 +7,7 @@ import { RequestError, type Session, SessionError } from "../../../sdk/src/sessi
 import {
   concatBytes,
   encodeControlMessage,
+  encodeObjectDatagram,
   FetchErrorCode,
   intParameter,
   namespaceToStrings,
@@ -383,6 +384,71 @@ Deno.test({
         const fetchedIds: number[] = [];
         while ((await group.readChunk()) !== undefined) fetchedIds.push(group.chunkId);
         assert.deepEqual(fetchedIds, [2, 5]);
+      });
+
+      await t.step("objects a publisher sends as datagrams reach a subscriber through the relay", async () => {
+        // A raw publisher: moqkit's session receives datagrams but does not send them.
+        const transport = await connect(`https://127.0.0.1:${relay.port}/moq`, { caCerts: [relay.pem] });
+        await transport.ready;
+        const control = await transport.createBidirectionalStream();
+        const writer = control.writable.getWriter();
+        const reader = new StreamReader(control.readable);
+        const namespace = ["dgram", `d${counter++}`];
+        const ns = namespace.map((field) => encoder.encode(field));
+        await writer.write(
+          concatBytes(
+            encodeControlMessage({
+              kind: "client_setup",
+              versions: [0xff00000e],
+              parameters: [{ type: 2, value: 100 }],
+            }),
+            encodeControlMessage({ kind: "publish_namespace", requestId: 0, namespace: ns, parameters: [] }),
+          ),
+        );
+        assert.equal((await withTimeout(readControlMessage(reader), 2_000, "SERVER_SETUP"))?.kind, "server_setup");
+        assert.equal((await withTimeout(readControlMessage(reader), 2_000, "OK"))?.kind, "publish_namespace_ok");
+        const sub = await open();
+        const track = sub.subscribe(namespace, "audio");
+        const subscribe = await withTimeout(readControlMessage(reader), 2_000, "the relay's SUBSCRIBE");
+        assert.equal(subscribe?.kind, "subscribe");
+        if (subscribe?.kind !== "subscribe") return;
+        await writer.write(
+          encodeControlMessage({
+            kind: "subscribe_ok",
+            requestId: subscribe.requestId,
+            trackAlias: 5,
+            expires: 0,
+            groupOrder: 2,
+            largest: undefined,
+            parameters: [],
+          }),
+        );
+        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const datagrams = transport.datagrams.writable.getWriter();
+        for (let group = 0; group < 3; group++) {
+          for (let object = 0; object < 3; object++) {
+            await datagrams.write(
+              encodeObjectDatagram({
+                trackAlias: 5,
+                groupId: group,
+                objectId: object,
+                publisherPriority: 1,
+                endOfGroup: object === 2,
+                payload: payload(group, object, 200),
+              }),
+            );
+          }
+          await delay(20);
+        }
+        const received = await withTimeout(readGroups(track, 3), 3_000, "datagram groups");
+        for (let group = 0; group < 3; group++) {
+          assertSameObjects(
+            received.get(group),
+            [0, 1, 2].map((object) => payload(group, object, 200)),
+            `group ${group}`,
+          );
+        }
+        transport.close();
       });
 
       await t.step("SUBSCRIBE_UPDATE pauses and resumes forwarding", async () => {

@@ -146,16 +146,20 @@ async function closeCodeAfter(
   port: number,
   pem: string,
   after: Uint8Array,
-  secondBidi = false,
+  extra: { secondBidi?: boolean; datagram?: Uint8Array } = {},
 ): Promise<number | "open"> {
   const transport = await connect(`https://127.0.0.1:${port}/moq`, { caCerts: [pem] });
   await transport.ready;
   const control = await transport.createBidirectionalStream();
   const writer = control.writable.getWriter();
   await writer.write(concatBytes(SETUP, after));
-  if (secondBidi) {
-    const extra = await transport.createBidirectionalStream();
-    await extra.writable.getWriter().write(Uint8Array.of(0));
+  if (extra.secondBidi === true) {
+    const second = await transport.createBidirectionalStream();
+    await second.writable.getWriter().write(Uint8Array.of(0));
+  }
+  if (extra.datagram !== undefined) {
+    await delay(50);
+    await transport.datagrams.writable.getWriter().write(extra.datagram);
   }
   const outcome = await Promise.race([
     transport.closed.then((info) => info.closeCode),
@@ -174,7 +178,7 @@ Deno.test({
     const text = new TextEncoder();
     const ns = [text.encode("rules")];
     const message = encodeControlMessage;
-    const cases: [string, Uint8Array, number, boolean?][] = [
+    const cases: [string, Uint8Array, number, { secondBidi?: boolean; datagram?: Uint8Array }?][] = [
       ["a second CLIENT_SETUP", SETUP, SessionErrorCode.PROTOCOL_VIOLATION],
       [
         "a second GOAWAY",
@@ -254,12 +258,24 @@ Deno.test({
         ),
         SessionErrorCode.DUPLICATE_TRACK_ALIAS,
       ],
-      ["a second bidirectional stream", new Uint8Array(0), SessionErrorCode.PROTOCOL_VIOLATION, true],
+      ["a second bidirectional stream", new Uint8Array(0), SessionErrorCode.PROTOCOL_VIOLATION, { secondBidi: true }],
+      [
+        "a datagram of an unknown type",
+        new Uint8Array(0),
+        SessionErrorCode.PROTOCOL_VIOLATION,
+        { datagram: Uint8Array.of(0x3f, 1, 2) },
+      ],
+      [
+        "a datagram whose extensions are present but empty",
+        new Uint8Array(0),
+        SessionErrorCode.PROTOCOL_VIOLATION,
+        { datagram: Uint8Array.of(0x01, 5, 0, 0, 1, 0) },
+      ],
     ];
     try {
-      for (const [what, after, code, secondBidi] of cases) {
+      for (const [what, after, code, extra] of cases) {
         await t.step(what, async () => {
-          assert.equal(await closeCodeAfter(relay.port, relay.pem, after, secondBidi), code);
+          assert.equal(await closeCodeAfter(relay.port, relay.pem, after, extra), code);
         });
       }
       assert.ok(await isRunning(relay));

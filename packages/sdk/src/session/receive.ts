@@ -6,6 +6,7 @@ import {
   intParameter,
   type Location,
   MessageParameter,
+  type ObjectDatagram,
   ObjectStatus,
   type Parameter,
   ProtocolViolation,
@@ -122,6 +123,8 @@ export class ReceivedSubscription {
   readonly #limits: WireLimits;
   readonly #fallbackCacheMs: number | undefined;
   readonly #groups = new Map<number, SegmentPublisher>();
+  /** Groups whose objects come as datagrams, still open. */
+  readonly #datagramGroups = new Map<number, SegmentPublisher>();
   readonly #onFinished: () => void;
   readonly #settle: Settle | undefined;
   #streamsSeen = 0;
@@ -229,6 +232,48 @@ export class ReceivedSubscription {
     }
   }
 
+  /**
+   * An object that came as a datagram. Each group is a segment; a newer group closes older ones (their
+   * remaining datagrams are late or lost: datagrams are not retransmitted), as does End of Group.
+   * A datagram out of order within its group is dropped, since chunk IDs only increase.
+   */
+  receiveDatagram(datagram: ObjectDatagram): void {
+    if (this.#finished) return;
+    let segment = this.#datagramGroups.get(datagram.groupId);
+    if (segment === undefined) {
+      try {
+        segment = this.track.createSegment({
+          sequence: datagram.groupId,
+          priority: datagram.publisherPriority,
+          expiresMs: this.info?.cacheDurationMs ?? this.#fallbackCacheMs,
+        });
+      } catch {
+        return; // a late datagram of a group already received, or nobody reads any more
+      }
+      for (const [group, older] of this.#datagramGroups) {
+        if (group < datagram.groupId) {
+          older.close();
+          this.#datagramGroups.delete(group);
+        }
+      }
+      this.#datagramGroups.set(datagram.groupId, segment);
+    }
+    const status = datagram.status ?? ObjectStatus.NORMAL;
+    if (status === ObjectStatus.NORMAL) {
+      try {
+        segment.writeChunk(datagram.payload, datagram.objectId);
+      } catch {
+        // out of order within the group: dropped
+      }
+    }
+    const ends = datagram.endOfGroup || status === ObjectStatus.END_OF_GROUP || status === ObjectStatus.END_OF_TRACK;
+    if (ends) {
+      segment.close();
+      this.#datagramGroups.delete(datagram.groupId);
+    }
+    if (status === ObjectStatus.END_OF_TRACK && this.#endError === undefined) this.#endError = null;
+  }
+
   /** Ends the track now (UNSUBSCRIBE sent, or the session closed). */
   abandon(error: CacheError | null): void {
     this.#finish(error);
@@ -244,8 +289,10 @@ export class ReceivedSubscription {
     this.#finished = true;
     this.#settle?.reject(error ?? new CacheError("closed", { message: "the subscription ended before SUBSCRIBE_OK" }));
     if (this.#graceTimer !== undefined) clearTimeout(this.#graceTimer);
-    for (const segment of this.#groups.values()) segment.close(error ?? undefined);
+    for (const segment of [...this.#groups.values(), ...this.#datagramGroups.values()])
+      segment.close(error ?? undefined);
     this.#groups.clear();
+    this.#datagramGroups.clear();
     this.track.close(error ?? undefined);
     this.#onFinished();
   }

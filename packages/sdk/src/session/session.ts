@@ -6,6 +6,7 @@ import {
   type ControlMessage,
   DEFAULT_LIMITS,
   DRAFT_14,
+  decodeObjectDatagram,
   type Fetch,
   FetchErrorCode,
   intParameter,
@@ -139,6 +140,7 @@ export class Session {
     );
     void this.#readControl();
     void this.#acceptDataStreams();
+    void this.#receiveDatagrams();
     void this.#refuseBidirectionalStreams();
   }
 
@@ -1054,6 +1056,26 @@ export class Session {
       }
     } catch {
       // The transport closed; #ended handles it.
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  /** OBJECT_DATAGRAMs: decoded (a bad one is a protocol violation) and given to their subscription. */
+  async #receiveDatagrams(): Promise<void> {
+    const readable = this.#transport.datagrams?.readable;
+    if (readable === undefined) return;
+    const reader = readable.getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done || this.isClosed) return;
+        const datagram = decodeObjectDatagram(value, this.#limits);
+        // An unknown alias (not subscribed, or no longer): dropped, as the draft allows.
+        this.#byAlias.get(datagram.trackAlias)?.receiveDatagram(datagram);
+      }
+    } catch (error) {
+      if (error instanceof ProtocolViolation) this.#violation(error);
     } finally {
       reader.releaseLock();
     }
