@@ -633,3 +633,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "refused requests hand their request ID credit back: 150 refusals in a row on one session",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const relay = await startRelay(["--announce-wait-ms", "0"]);
+    try {
+      const session = await moqConnect(relay);
+      for (let i = 0; i < 150; i++) {
+        const track = session.subscribe(["nothing", `n${i}`], "video");
+        const error = await withTimeout(
+          session.subscribed(track).then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+          2_000,
+          `SUBSCRIBE_ERROR ${i}`,
+        );
+        assert.ok(error instanceof RequestError, `refusal ${i}`);
+      }
+      session.close();
+    } finally {
+      await stopRelay(relay);
+    }
+  },
+});

@@ -730,6 +730,7 @@ export class Session {
     } catch (error) {
       this.#servedTracks.delete(key);
       this.#refuse("subscribe_error", requestId, error, SubscribeErrorCode.INTERNAL_ERROR);
+      this.#incoming.finish();
       return;
     }
     if (this.isClosed) {
@@ -746,6 +747,7 @@ export class Session {
         new RequestError(SubscribeErrorCode.INVALID_RANGE, "end group before start"),
         0,
       );
+      this.#incoming.finish();
       return;
     }
     // The SUBSCRIBE's own request ID is unique among this session's subscriptions, so it is the
