@@ -5,17 +5,12 @@
 //   3. moqkit connects straight to a @moq/lite server (Deno, on our WebTransport layer), both ways;
 // and @moq/lite ending its track at once (its PUBLISH_DONE says Stream Count 0 and comes first).
 // Every frame is compared byte for byte (in the page or the peer) and by SHA-256 here.
-import { writeFileSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
-import { FRAMES, frameBytes, GROUPS, type ReceiveReport, report } from "./fixtures/moq-interop/frames.ts";
-import type {
-  DirectResult,
-  LiteToMoqkitResult,
-  MoqkitToLiteResult,
-  ScenarioName,
-} from "./fixtures/moq-interop/main.ts";
+import type { ReceiveReport } from "./fixtures/moq-interop/frames.ts";
+import type { MoqkitToPeerResult, PeerToMoqkitResult } from "./fixtures/moq-interop/harness.ts";
+import type { DirectResult, ScenarioName } from "./fixtures/moq-interop/main.ts";
+import { dump, expected, runScenario, uniqueName } from "./interop-page.ts";
 import { type PeerProcess, startMoqLitePeer } from "./moq-lite-peer.ts";
-import { PORTS } from "./ports.ts";
 import { type RelayProcess, startRelay } from "./relay.ts";
 
 test.describe.configure({ timeout: 30_000 });
@@ -29,51 +24,17 @@ test.afterAll(async () => {
   await Promise.all([relay?.stop(), peer?.stop()]);
 });
 
-/** What a receiver must report: every group, every frame, byte-identical. */
-async function expected(seed: string, sequences = Array.from({ length: GROUPS }, (_, g) => g)): Promise<ReceiveReport> {
-  const groups = new Map<number, Uint8Array[]>();
-  for (const g of sequences) {
-    groups.set(
-      g,
-      Array.from({ length: FRAMES }, (_, f) => frameBytes(seed, g, f)),
-    );
-  }
-  return report(seed, groups);
-}
-
-function uniqueName(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-async function run(page: Page, name: ScenarioName, target: { url: string; hash: string }, arg: string) {
-  await page.goto(`http://127.0.0.1:${PORTS.fixtures}/moq-interop/`);
-  await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
-  const result = await page.evaluate(
-    ([name, target, arg]) =>
-      (
-        window as unknown as {
-          interop: { run(...a: unknown[]): Promise<{ ok: boolean; value?: unknown; error?: string }> };
-        }
-      ).interop.run(name, target, arg),
-    [name, target, arg] as const,
-  );
-  if (!result.ok) throw new Error(`${name} failed in the page: ${result.error}`);
-  return result.value;
-}
-
-/** With MOQ_INTEROP_DUMP=DIR set, keeps what a test saw (wire records, logs) for inspection. */
-function dump(name: string, value: unknown): void {
-  const dir = process.env.MOQ_INTEROP_DUMP;
-  if (dir !== undefined && dir !== "") writeFileSync(`${dir}/${name}.json`, JSON.stringify(value, null, 2));
+function run(page: Page, name: ScenarioName, target: { url: string; hash: string }, arg: string) {
+  return runScenario(page, "moq-interop", name, target, arg);
 }
 
 test("@moq/lite publishes through the relay: moqkit gets every group and frame byte-identical", async ({ page }) => {
   const name = uniqueName("interop");
   const target = { url: relay.url, hash: relay.certificateSha256 };
-  const result = (await run(page, "liteToMoqkit", target, name)) as LiteToMoqkitResult;
+  const result = (await run(page, "liteToMoqkit", target, name)) as PeerToMoqkitResult;
   dump("lite-to-moqkit", { ...result, relay: relay.lines });
 
-  expect(result.liteVersion).toMatch(/14/); // @moq/lite fell back to draft-14 against our relay
+  expect(result.peerVersion).toMatch(/14/); // @moq/lite fell back to draft-14 against our relay
   expect(result.requestedTrack).toBe("video");
   expect(result.received.mismatches).toEqual([]);
   expect(result.received).toEqual(await expected(name));
@@ -86,19 +47,19 @@ test("@moq/lite publishes through the relay: moqkit gets every group and frame b
 test("@moq/lite closes its track right after writing: moqkit still gets every group", async ({ page }) => {
   const name = uniqueName("interop");
   const target = { url: relay.url, hash: relay.certificateSha256 };
-  const result = (await run(page, "liteClosesAtOnce", target, name)) as { received: ReceiveReport; end: string };
+  const result = (await run(page, "liteClosesAtOnce", target, name)) as PeerToMoqkitResult;
   dump("lite-closes-at-once", { ...result, relay: relay.lines });
-  expect(result.end).toBe("clean");
+  expect(result.endedAfterClose).toBe("clean");
   expect(result.received).toEqual(await expected(name));
 });
 
 test("moqkit publishes through the relay: @moq/lite gets every group and frame byte-identical", async ({ page }) => {
   const name = uniqueName("interop");
   const target = { url: relay.url, hash: relay.certificateSha256 };
-  const result = (await run(page, "moqkitToLite", target, name)) as MoqkitToLiteResult;
+  const result = (await run(page, "moqkitToLite", target, name)) as MoqkitToPeerResult;
   dump("moqkit-to-lite", { ...result, relay: relay.lines });
 
-  expect(result.liteVersion).toMatch(/14/);
+  expect(result.peerVersion).toMatch(/14/);
   expect(result.received.mismatches).toEqual([]);
   expect(result.received).toEqual(await expected(name));
   expect(result.endedAfterClose).toBe("clean"); // moqkit's PUBLISH_DONE, relayed, closed @moq/lite's track
