@@ -7,6 +7,7 @@ import { RequestError, type Session, SessionError } from "../../../sdk/src/sessi
 import {
   concatBytes,
   encodeControlMessage,
+  encodeExtensionHeaders,
   encodeObjectDatagram,
   FetchErrorCode,
   intParameter,
@@ -449,6 +450,31 @@ Deno.test({
           );
         }
         transport.close();
+      });
+
+      await t.step("extension headers are kept and forwarded by the relay, to subscribers and in FETCH", async () => {
+        const pub = await open();
+        const sub = await open();
+        const { namespace, publisher } = await publishTrack(pub);
+        const track = sub.subscribe(namespace, "video");
+        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const headerOf = (object: number) =>
+          encodeExtensionHeaders([
+            { type: 0x10, value: 1000 + object },
+            { type: 0x21, value: payload(9, object, 5) },
+          ]);
+        const segment = publisher.createSegment({ sequence: 0, priority: 1 });
+        for (let object = 0; object < 3; object++) segment.writeChunk(payload(0, object), undefined, headerOf(object));
+        segment.close();
+        const received = (await withTimeout(track.nextSegment(), 2_000, "group 0")) as SegmentSubscriber;
+        for (let object = 0; object < 3; object++) {
+          assert.deepEqual(await received.readChunk(), payload(0, object));
+          assert.deepEqual(received.chunkHeader, headerOf(object), `object ${object}'s extensions`);
+        }
+        const fetched = sub.fetch(namespace, "video", { start: { group: 0, object: 0 }, end: { group: 0, object: 0 } });
+        const group = (await withTimeout(fetched.nextSegment(), 2_000, "fetched group")) as SegmentSubscriber;
+        assert.deepEqual(await group.readChunk(), payload(0, 0));
+        assert.deepEqual(group.chunkHeader, headerOf(0));
       });
 
       await t.step("SUBSCRIBE_UPDATE pauses and resumes forwarding", async () => {

@@ -11,6 +11,8 @@ class SegmentState {
    * MoQ object IDs may be); undefined while every chunk's ID is its index.
    */
   ids: number[] | undefined;
+  /** Each chunk's opaque header bytes (MoQ extension headers), once any chunk had some. */
+  headers: (Uint8Array | undefined)[] | undefined;
   /** `undefined` while open, `null` once finished cleanly, or the error it was closed with. */
   end: CacheError | null | undefined;
   publishers = 1;
@@ -63,10 +65,10 @@ export class SegmentPublisher {
   /**
    * Appends a chunk. The bytes are shared with every reader, not copied: do not modify them afterwards.
    * `id` numbers it when numbering is sparse (default: one above the previous chunk's, from 0);
-   * IDs must increase.
+   * IDs must increase. `header` is opaque bytes that travel with the chunk (MoQ extension headers).
    * Throws `closed` when this handle or the segment is closed, or when no reader is left.
    */
-  writeChunk(bytes: Uint8Array, id?: number): void {
+  writeChunk(bytes: Uint8Array, id?: number, header?: Uint8Array): void {
     if (this.#closed) throw CacheError.closed("segment publisher is closed");
     if (!(bytes instanceof Uint8Array)) throw new TypeError("writeChunk needs a Uint8Array");
     const state = this.#state;
@@ -82,6 +84,10 @@ export class SegmentPublisher {
       if (state.ids === undefined && given !== index) state.ids = Array.from({ length: index }, (_, i) => i);
       state.ids?.push(given);
     }
+    if (header !== undefined && !(header instanceof Uint8Array))
+      throw new TypeError("a chunk header must be a Uint8Array");
+    if (header !== undefined && state.headers === undefined) state.headers = new Array(index).fill(undefined);
+    state.headers?.push(header);
     state.chunks.push(bytes);
     state.changed.notify();
   }
@@ -140,6 +146,16 @@ export class SegmentSubscriber {
   /** The ID of the chunk readChunk() returned last (its index unless written with sparse IDs). */
   get chunkId(): number {
     return this.#state.ids?.[this.#index - 1] ?? this.#index - 1;
+  }
+
+  /** The header bytes of the chunk readChunk() returned last, if it was written with any. */
+  get chunkHeader(): Uint8Array | undefined {
+    return this.#state.headers?.[this.#index - 1];
+  }
+
+  /** The header bytes of the chunk written `index`-th, if any. */
+  chunkHeaderAt(index: number): Uint8Array | undefined {
+    return this.#state.headers?.[index];
   }
 
   /** The ID of the chunk written `index`-th (from 0), or undefined if none is there yet. */
@@ -201,6 +217,7 @@ export class SegmentSubscriber {
     if (state.subscribers === 0) {
       state.chunks = [];
       state.ids = undefined;
+      state.headers = undefined;
     }
     state.changed.notify();
   }

@@ -98,3 +98,20 @@ describe("chunk IDs", () => {
     expect([reader.chunkId, reader.lastWrittenId]).toEqual([1, 1]);
   });
 });
+
+describe("chunk headers", () => {
+  it("travel with their chunks, opaque, only where given", async () => {
+    const [publisher, subscriber] = createTrack("t");
+    const segment = publisher.createSegment({ sequence: 0, priority: 0 });
+    segment.writeChunk(bytes(1));
+    segment.writeChunk(bytes(2), undefined, bytes(9, 9));
+    segment.writeChunk(bytes(3));
+    expect(() => segment.writeChunk(bytes(4), undefined, "x" as unknown as Uint8Array)).toThrow(TypeError);
+    segment.close();
+    const reader = (await subscriber.nextSegment()) ?? expect.unreachable();
+    const headers: (Uint8Array | undefined)[] = [];
+    while ((await reader.readChunk()) !== undefined) headers.push(reader.chunkHeader);
+    expect(headers).toEqual([undefined, bytes(9, 9), undefined]);
+    expect(reader.chunkHeaderAt(1)).toEqual(bytes(9, 9));
+  });
+});

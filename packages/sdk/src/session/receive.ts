@@ -90,7 +90,8 @@ async function receiveSubgroup(
       if (object === undefined) break;
       previous = object.objectId;
       // The object ID goes with the chunk, so a relay forwards it unchanged.
-      if (object.status === ObjectStatus.NORMAL) segment.writeChunk(object.payload, object.objectId);
+      // Extension headers travel with the chunk: a relay forwards them unchanged (the draft's Object Extension Header section).
+      if (object.status === ObjectStatus.NORMAL) segment.writeChunk(object.payload, object.objectId, object.extensions);
       else if (object.status === ObjectStatus.END_OF_TRACK) endOfTrack = true;
     }
     segment.close();
@@ -261,7 +262,7 @@ export class ReceivedSubscription {
     const status = datagram.status ?? ObjectStatus.NORMAL;
     if (status === ObjectStatus.NORMAL) {
       try {
-        segment.writeChunk(datagram.payload, datagram.objectId);
+        segment.writeChunk(datagram.payload, datagram.objectId, datagram.extensions);
       } catch {
         // out of order within the group: dropped
       }
@@ -343,7 +344,8 @@ export class ReceivedFetch {
             expiresMs: this.#cacheDurationMs,
           });
         }
-        if (object.status === ObjectStatus.NORMAL) segment?.writeChunk(object.payload, object.objectId);
+        if (object.status === ObjectStatus.NORMAL)
+          segment?.writeChunk(object.payload, object.objectId, object.extensions);
       }
       segment?.close();
       this.#finish(null);

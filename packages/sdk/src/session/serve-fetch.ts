@@ -115,6 +115,7 @@ export class FetchSender {
             objectId,
             publisherPriority,
             payloadLength: chunk.length,
+            extensions: segment.chunkHeader,
           });
           await writer.write(header, chunk);
         }

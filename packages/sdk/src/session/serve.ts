@@ -271,33 +271,30 @@ class GroupSender {
       this.#stream = stream;
       writer = new DataStreamWriter(stream);
       if (this.#cancelCode !== undefined) throw new Error("cancelled");
-      const header = encodeSubgroupHeader({
-        trackAlias: subscription.trackAlias,
-        groupId: this.group,
-        subgroupId: 0,
-        publisherPriority: this.#publisherPriority,
-        // FIN ends the group: a segment is a whole group. (Deno cannot reset a stream, see README.)
-        endOfGroup: true,
-      });
-      // The header leaves with the first object (one write), or alone before the FIN.
-      let unsentHeader: Uint8Array | undefined = header;
+      // The header goes out with the first object, whose extension headers decide the stream type:
+      // a group whose first object has extensions is sent with them (later ones without are empty).
+      let unsentHeader = true;
+      let withExtensions = false;
       let previous: number | undefined;
       for (;;) {
         const chunk = await segment.readChunk();
         if (chunk === undefined || this.#cancelCode !== undefined) break;
         const id = segment.chunkId;
         if (id < this.#firstObject) continue;
-        const objectHeader = encodeSubgroupObjectHeader({ extensions: false }, previous, {
+        const extensions = segment.chunkHeader;
+        if (unsentHeader) withExtensions = extensions !== undefined;
+        const objectHeader = encodeSubgroupObjectHeader({ extensions: withExtensions }, previous, {
           objectId: id,
           payloadLength: chunk.length,
+          extensions: withExtensions ? extensions : undefined,
         });
-        if (unsentHeader === undefined) await writer.write(objectHeader, chunk);
-        else await writer.write(unsentHeader, objectHeader, chunk);
-        unsentHeader = undefined;
+        if (unsentHeader) await writer.write(this.#header(withExtensions), objectHeader, chunk);
+        else await writer.write(objectHeader, chunk);
+        unsentHeader = false;
         previous = id;
       }
       if (this.#cancelCode !== undefined) throw new Error("cancelled");
-      if (unsentHeader !== undefined) await writer.write(unsentHeader);
+      if (unsentHeader) await writer.write(this.#header(false));
       await writer.finish();
     } catch (error) {
       // Cancelled, stopped by the peer, or the segment ended with an error upstream: reset the stream.
@@ -312,6 +309,18 @@ class GroupSender {
       segment.close();
       this.#resolveDone();
     }
+  }
+
+  /** The SUBGROUP_HEADER: FIN ends the group, since a segment is a whole group (Deno cannot reset, see README). */
+  #header(extensions: boolean): Uint8Array {
+    return encodeSubgroupHeader({
+      trackAlias: this.#subscription.trackAlias,
+      groupId: this.group,
+      subgroupId: 0,
+      publisherPriority: this.#publisherPriority,
+      extensions,
+      endOfGroup: true,
+    });
   }
 
   reprioritize(): void {
