@@ -25,6 +25,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DENO } from "../e2e/deno-process.ts";
+import type { SessionReport } from "./relay-fanout/report.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -207,15 +208,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     killAll();
     process.exit(130);
   });
-}
-
-interface SessionReport {
-  seqs: number[];
-  delays: number[];
-  empty: number;
-  reset: number;
-  malformed: number;
-  error?: string;
 }
 
 const notInspector = (line: string) => !/^(Debugger listening on|Visit chrome:\/\/inspect)/.test(line);

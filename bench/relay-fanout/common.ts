@@ -4,10 +4,10 @@
 import { connect } from "../../packages/relay/src/webtransport/client.ts";
 import { type Session, startClientSession } from "../../packages/sdk/src/session/index.ts";
 
+export { delay, withTimeout } from "../../packages/relay/src/relay-process.ts";
+
 /** Epoch milliseconds with sub-millisecond precision (every process on the machine shares the clock). */
 export const now = (): number => performance.timeOrigin + performance.now();
-
-export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `--name value` from the command line, or the fallback. */
 export function arg(name: string, fallback?: string): string {
@@ -28,14 +28,6 @@ export async function moqSession(port: number, pem: string): Promise<Session> {
   const transport = await connect(`https://127.0.0.1:${port}/moq`, { caCerts: [pem] });
   await transport.ready;
   return await startClientSession(transport, { implementation: "moqkit-bench" });
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Writes one JSON line to stdout, all of it (it may be large), before the caller exits. */

@@ -5,6 +5,7 @@
 import type { TrackSubscriber } from "../../packages/sdk/src/cache/index.ts";
 import type { Session } from "../../packages/sdk/src/session/index.ts";
 import { arg, emit, errorText, fetchPem, moqSession, now, waitForCommand, withTimeout } from "./common.ts";
+import type { SessionReport } from "./report.ts";
 
 const port = Number(arg("port"));
 const sessions = Number(arg("sessions"));
@@ -13,21 +14,7 @@ const concurrency = Number(arg("concurrency", "8"));
 /** Bounds every read loop. */
 const maxGroups = Number(arg("max-groups", "100000"));
 
-interface Received {
-  /** Group sequences, in arrival order. */
-  seqs: number[];
-  /** Publish-to-receive delay of each, in ms. */
-  delays: number[];
-  /** Groups that ended without an object (the relay cut them: delivery timeout). */
-  empty: number;
-  /** Groups whose stream was reset before their object was read. */
-  reset: number;
-  /** Objects whose group sequence did not match the segment's, or were too short. */
-  malformed: number;
-  error?: string;
-}
-
-async function readTrack(track: TrackSubscriber, into: Received): Promise<void> {
+async function readTrack(track: TrackSubscriber, into: SessionReport): Promise<void> {
   try {
     for (let count = 0; count < maxGroups; count++) {
       const segment = await track.nextSegment();
@@ -58,7 +45,7 @@ async function readTrack(track: TrackSubscriber, into: Received): Promise<void> 
 }
 
 const started = now();
-const results: Received[] = Array.from({ length: sessions }, () => ({
+const results: SessionReport[] = Array.from({ length: sessions }, () => ({
   seqs: [],
   delays: [],
   empty: 0,
@@ -79,7 +66,7 @@ let next = 0;
 async function setUpSessions(): Promise<void> {
   while (next < sessions) {
     const index = next++;
-    const result = results[index] as Received;
+    const result = results[index] as SessionReport;
     try {
       const session = await withTimeout(moqSession(port, pem), 30_000, "a subscriber session");
       open.push(session);

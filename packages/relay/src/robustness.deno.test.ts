@@ -3,7 +3,7 @@
 // the line it logs for it), while a well-behaved WebTransport session keeps echoing throughout:
 // one violating connection is closed, and nothing else notices.
 import assert from "node:assert/strict";
-import { isRunning, type Relay, startRelay, waitForLine } from "./relay-process.ts";
+import { delay, isRunning, type Relay, startRelay, waitForLine, withTimeout } from "./relay-process.ts";
 import { connect } from "./webtransport/client.ts";
 import { H3 } from "./webtransport/errors.ts";
 import { concatBytes, encodeFrame, encodePrefix, FrameType, StreamType } from "./webtransport/frames.ts";
@@ -22,22 +22,6 @@ function randomBytes(random: () => number, length: number): Uint8Array {
 
 function bytes(...values: number[]): Uint8Array {
   return Uint8Array.from(values);
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -9,6 +9,7 @@ import {
   type Session,
   type SessionError,
   type SessionHandler,
+  type SubscriptionInfo,
 } from "../../../sdk/src/session/index.ts";
 import { describeNamespace, describeTrack, fullTrackKey } from "../../../sdk/src/session/names.ts";
 import {
@@ -36,7 +37,8 @@ interface RelayedTrack {
   /** The upstream subscription's reader: never read, cloned for each downstream subscriber. */
   root: TrackSubscriber;
   origin: Session;
-  ready: Promise<unknown>;
+  /** Resolves on the upstream SUBSCRIBE_OK (what it said of the track). */
+  ready: Promise<Pick<SubscriptionInfo, "groupOrder" | "cacheDurationMs">>;
   groupOrder: 1 | 2;
   maxCacheDurationMs: number | undefined;
   users: number;
@@ -230,7 +232,7 @@ export class Router {
     };
     try {
       // A relay answers SUBSCRIBE_OK only once it has its upstream subscription.
-      const info = (await relayed.ready) as { groupOrder: 1 | 2; cacheDurationMs: number | undefined };
+      const info = await relayed.ready;
       relayed.groupOrder = info.groupOrder;
       relayed.maxCacheDurationMs = info.cacheDurationMs;
     } catch (error) {

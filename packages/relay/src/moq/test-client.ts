@@ -2,24 +2,15 @@
 import { createTrack, type TrackSubscriber } from "../../../sdk/src/cache/index.ts";
 import { type Session, type SessionOptions, startClientSession } from "../../../sdk/src/session/index.ts";
 import type { Relay } from "../relay-process.ts";
+
+export { delay, withTimeout } from "../relay-process.ts";
+
 import { connect } from "../webtransport/client.ts";
 
 export async function moqConnect(relay: Relay, options: SessionOptions = {}, path = "/moq"): Promise<Session> {
   const transport = await connect(`https://127.0.0.1:${relay.port}${path}`, { caCerts: [relay.pem] });
   await transport.ready;
   return startClientSession(transport, options);
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Reads every group of a track until it ends: sequence → the object payloads. Bounded in groups. */

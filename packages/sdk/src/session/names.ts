@@ -1,5 +1,5 @@
 // Track namespaces and names as the API takes them (strings or bytes) and as the wire carries them (bytes).
-import { type Namespace, namespaceKey, type TrackName } from "../wire/index.ts";
+import { type Namespace, namespaceKey, namespaceToStrings, type TrackName } from "../wire/index.ts";
 import { SessionArgumentError } from "./errors.ts";
 
 /** A namespace tuple: each field a string (UTF-8 on the wire) or bytes. A single string is one field. */
@@ -37,7 +37,7 @@ export function toTrackName(input: TrackNameInput): TrackName {
 
 /** A readable form for logs and cache track names: fields joined by "/". */
 export function describeNamespace(namespace: Namespace): string {
-  return namespace.map((field) => decoder.decode(field)).join("/");
+  return namespaceToStrings(namespace).join("/");
 }
 
 export function describeTrack(namespace: Namespace, name: TrackName): string {

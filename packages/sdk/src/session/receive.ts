@@ -2,7 +2,6 @@
 // (objects) in a cache track that the application reads with a TrackSubscriber.
 import { CacheError, type SegmentPublisher, type TrackPublisher } from "../cache/index.ts";
 import {
-  type FetchHeader,
   intParameter,
   type Location,
   MessageParameter,
@@ -323,7 +322,7 @@ export class ReceivedFetch {
     this.#onFinished = options.onFinished;
   }
 
-  async receive(_header: FetchHeader, reader: StreamReader): Promise<void> {
+  async receive(reader: StreamReader): Promise<void> {
     if (this.#finished || this.#reader !== undefined) {
       await reader.cancel().catch(() => {});
       return;

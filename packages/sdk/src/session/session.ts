@@ -57,7 +57,7 @@ const ALIAS_WAIT_MS = 2_000;
 /** How long a closing peer's close may take to arrive after its streams end. */
 export const CLOSE_GRACE_MS = 250;
 
-type Pending = { resolve: (message: ControlMessage) => void; reject: (error: Error) => void; kind: string };
+type Pending = { resolve: (message: ControlMessage) => void; reject: (error: Error) => void };
 
 export class Session {
   readonly role: "client" | "server";
@@ -181,7 +181,7 @@ export class Session {
       this.#checkOpen();
       entry.requestId = requestId;
       if (entry.broadcast.isClosed) return;
-      await this.#request(requestId, "publish_namespace", {
+      await this.#request(requestId, {
         kind: "publish_namespace",
         requestId,
         namespace: ns,
@@ -279,10 +279,7 @@ export class Session {
     this.#checkCanRequest();
     const ns = toNamespace(namespace);
     const name = toTrackName(track);
-    const priority = options.priority ?? 128;
-    if (!Number.isInteger(priority) || priority < 0 || priority > 255) {
-      throw new SessionArgumentError(`priority must be an integer in 0..255, got ${String(priority)}`);
-    }
+    const priority = checkPriority(options.priority ?? 128);
     const groupOrder = options.groupOrder ?? 0;
     if (groupOrder !== 0 && groupOrder !== 1 && groupOrder !== 2) {
       throw new SessionArgumentError(`groupOrder must be 0, 1 or 2, got ${String(groupOrder)}`);
@@ -302,12 +299,11 @@ export class Session {
     reply.catch(() => {});
     this.#replyOf.set(subscriber, reply);
     void (async () => {
-      let subscription: ReceivedSubscription | undefined;
       try {
         const requestId = await this.#outgoing.allocate();
         this.#checkOpen();
         if (publisher.isEnded) return;
-        subscription = new ReceivedSubscription({
+        const subscription = new ReceivedSubscription({
           requestId,
           track: publisher,
           description: describeTrack(ns, name),
@@ -332,11 +328,10 @@ export class Session {
           parameters,
         });
         // Nobody reads any more: UNSUBSCRIBE.
-        const active = subscription;
         void publisher.ended().then(() => {
-          if (!active.isFinished && !this.isClosed) {
+          if (!subscription.isFinished && !this.isClosed) {
             this.#send({ kind: "unsubscribe", requestId });
-            active.abandon(null);
+            subscription.abandon(null);
           }
         });
       } catch (error) {
@@ -373,10 +368,11 @@ export class Session {
     const name = toTrackName(track);
     checkLocation(range.start, "start");
     checkLocation(range.end, "end");
-    return this.#startFetch(describeTrack(ns, name), options, (requestId) => ({
+    const priority = checkPriority(options.priority ?? 128);
+    return this.#startFetch(describeTrack(ns, name), (requestId) => ({
       kind: "fetch",
       requestId,
-      subscriberPriority: options.priority ?? 128,
+      subscriberPriority: priority,
       groupOrder: options.groupOrder ?? 0,
       fetch: { type: "standalone", namespace: ns, trackName: name, start: range.start, end: range.end },
       parameters: [],
@@ -393,10 +389,7 @@ export class Session {
     if (subscription === undefined) {
       throw new SessionArgumentError("updateSubscription needs a track returned by subscribe() on this session");
     }
-    const priority = update.priority ?? subscription.priority;
-    if (!Number.isInteger(priority) || priority < 0 || priority > 255) {
-      throw new SessionArgumentError(`priority must be an integer in 0..255, got ${String(priority)}`);
-    }
+    const priority = checkPriority(update.priority ?? subscription.priority);
     const forward = update.forward ?? subscription.forward;
     if (typeof forward !== "boolean") throw new SessionArgumentError("forward must be a boolean");
     subscription.priority = priority;
@@ -428,10 +421,11 @@ export class Session {
       throw new SessionArgumentError("fetchJoining needs a track returned by subscribe() on this session");
     if (!Number.isSafeInteger(groups) || groups < 0)
       throw new SessionArgumentError(`groups must be a non-negative integer, got ${groups}`);
-    return this.#startFetch(`${subscription.description} (joining)`, options, (requestId) => ({
+    const priority = checkPriority(options.priority ?? 128);
+    return this.#startFetch(`${subscription.description} (joining)`, (requestId) => ({
       kind: "fetch",
       requestId,
-      subscriberPriority: options.priority ?? 128,
+      subscriberPriority: priority,
       groupOrder: 0,
       fetch: { type: "relative_joining", joiningRequestId: subscription.requestId, joiningStart: groups },
       parameters: [],
@@ -444,7 +438,7 @@ export class Session {
     const ns = toNamespace(namespace);
     const name = toTrackName(track);
     const requestId = await this.#outgoing.allocate();
-    const reply = await this.#request(requestId, "track_status", {
+    const reply = await this.#request(requestId, {
       kind: "track_status",
       requestId,
       namespace: ns,
@@ -471,7 +465,7 @@ export class Session {
       this.#checkOpen();
       this.#watchers.set(requestId, watcher as NamespaceWatcher);
       try {
-        await this.#request(requestId, "subscribe_namespace", {
+        await this.#request(requestId, {
           kind: "subscribe_namespace",
           requestId,
           namespacePrefix: ns,
@@ -690,9 +684,9 @@ export class Session {
   }
 
   /** Sends a request and waits for its OK (resolved) or ERROR (rejected with a RequestError). */
-  #request(requestId: number, kind: string, message: ControlMessage): Promise<ControlMessage> {
+  #request(requestId: number, message: ControlMessage): Promise<ControlMessage> {
     return new Promise((resolve, reject) => {
-      this.#pending.set(requestId, { resolve, reject, kind });
+      this.#pending.set(requestId, { resolve, reject });
       this.#send(message);
     });
   }
@@ -1012,15 +1006,7 @@ export class Session {
     if (alias !== undefined && this.#byAlias.get(alias) === subscription) this.#byAlias.delete(alias);
   }
 
-  #startFetch(
-    description: string,
-    options: { priority?: number },
-    build: (requestId: number) => Fetch,
-  ): TrackSubscriber {
-    const priority = options.priority ?? 128;
-    if (!Number.isInteger(priority) || priority < 0 || priority > 255) {
-      throw new SessionArgumentError(`priority must be an integer in 0..255, got ${String(priority)}`);
-    }
+  #startFetch(description: string, build: (requestId: number) => Fetch): TrackSubscriber {
     const [publisher, subscriber] = createTrack(description);
     void (async () => {
       try {
@@ -1099,7 +1085,7 @@ export class Session {
         await reader.cancel().catch(() => {});
         return;
       }
-      await fetch.receive(header.header, reader);
+      await fetch.receive(reader);
       return;
     }
     const alias = header.header.trackAlias;
@@ -1213,6 +1199,14 @@ export function closeInfoError(info: unknown): SessionError {
 function toCacheError(error: unknown): CacheError {
   if (error instanceof CacheError) return error;
   return CacheError.reset(0x3, describe(error));
+}
+
+/** A subscriber priority from the API: an integer in 0..255 (lower is more important). */
+function checkPriority(priority: unknown): number {
+  if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 0 || priority > 255) {
+    throw new SessionArgumentError(`priority must be an integer in 0..255, got ${String(priority)}`);
+  }
+  return priority;
 }
 
 function checkLocation(location: Location, what: string): void {

@@ -14,6 +14,7 @@ import { encodeSubgroupHeader, encodeSubgroupObjectHeader, readSubgroupObject } 
 import {
   anyMessage,
   bytes,
+  datagramFields,
   hex,
   mutateWithSeed,
   prng,
@@ -119,23 +120,7 @@ const controlStream: fc.Arbitrary<Uint8Array> = fc
   .array(anyMessage, { minLength: 1, maxLength: 3 })
   .map((list) => concat(list.map(encodeControlMessage)));
 
-const datagram: fc.Arbitrary<Uint8Array> = fc
-  .record({
-    trackAlias: varint,
-    groupId: varint,
-    objectId: fc.oneof(fc.constant(0), varint),
-    publisherPriority: u8,
-    extensions: fc.option(
-      bytes(8).filter((b) => b.length > 0),
-      { nil: undefined },
-    ),
-    endOfGroup: fc.boolean(),
-    status: fc.option(fc.constantFrom(0, 3, 4), { nil: undefined }),
-    payload: bytes(20),
-  })
-  .map((d) =>
-    encodeObjectDatagram(d.status === undefined ? d : { ...d, endOfGroup: false, payload: new Uint8Array(0) }),
-  );
+const datagram: fc.Arbitrary<Uint8Array> = datagramFields.map(encodeObjectDatagram);
 
 /** Chunk sizes from a seed: 0..15 bytes (some empty chunks), at least one non-empty. */
 function chunking(seed: number): number[] {

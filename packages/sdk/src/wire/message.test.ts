@@ -42,6 +42,18 @@ function violationOf(f: () => unknown): ProtocolViolation {
 
 const PV = SessionErrorCode.PROTOCOL_VIOLATION;
 
+/** PUBLISH of track "b" in namespace ("a"): a small message with a byte-exact encoding below. */
+const PUBLISH_A_B: ControlMessage = {
+  kind: "publish",
+  requestId: 1,
+  namespace: [utf8("a")],
+  trackName: utf8("b"),
+  trackAlias: 3,
+  groupOrder: 1,
+  forward: true,
+  parameters: [],
+};
+
 describe("control messages: byte-exact vectors from the draft's figures", () => {
   it("CLIENT_SETUP offering draft-14 with MAX_REQUEST_ID = 100", () => {
     const message: ControlMessage = {
@@ -113,16 +125,7 @@ describe("control messages: byte-exact vectors from the draft's figures", () => 
     expect(hex(encodeControlMessage({ kind: "goaway", newSessionUri: "" }))).toBe("10000100");
     expect(hex(encodeControlMessage({ kind: "max_request_id", requestId: 64 }))).toBe("1500024040");
     expect(hex(encodeControlMessage({ kind: "unsubscribe", requestId: 4 }))).toBe("0a000104");
-    const publish = encodeControlMessage({
-      kind: "publish",
-      requestId: 1,
-      namespace: [utf8("a")],
-      trackName: utf8("b"),
-      trackAlias: 3,
-      groupOrder: 1,
-      forward: true,
-      parameters: [],
-    });
+    const publish = encodeControlMessage(PUBLISH_A_B);
     // 0x1D, then two length bytes 0x000b, then: 01 | 01 01 61 | 01 62 | 03 | 01 | 00 | 01 | 00.
     expect(hex(publish)).toBe("1d000b" + "01" + "010161" + "0162" + "03" + "01" + "00" + "01" + "00");
   });
@@ -282,16 +285,7 @@ describe("control messages: rejections", () => {
     });
     expect(violationOf(() => decodeControlMessage(MessageType.FETCH_OK, withByte(fetchOk, 1, 0))).code).toBe(PV);
     expect(violationOf(() => decodeControlMessage(MessageType.FETCH_OK, withByte(fetchOk, 2, 2))).code).toBe(PV);
-    const publish = payloadOf({
-      kind: "publish",
-      requestId: 1,
-      namespace: [utf8("a")],
-      trackName: utf8("b"),
-      trackAlias: 3,
-      groupOrder: 1,
-      forward: true,
-      parameters: [],
-    });
+    const publish = payloadOf(PUBLISH_A_B);
     expect(violationOf(() => decodeControlMessage(MessageType.PUBLISH, withByte(publish, 7, 0))).code).toBe(PV);
     expect(violationOf(() => decodeControlMessage(MessageType.PUBLISH, withByte(publish, 8, 2))).code).toBe(PV);
     expect(violationOf(() => decodeControlMessage(MessageType.PUBLISH, withByte(publish, 9, 2))).code).toBe(PV);

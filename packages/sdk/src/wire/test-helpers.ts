@@ -3,16 +3,12 @@
 import fc from "fast-check";
 import { ProtocolViolation } from "./error.ts";
 import type { ControlMessage, ControlMessageKind } from "./message.ts";
-import type { Location, Namespace, Parameter, SubscribeFilter } from "./types.ts";
+import { seededRandom } from "./test-bytes.ts";
+import { type Location, type Namespace, ObjectStatus, type Parameter, type SubscribeFilter } from "./types.ts";
 
-export function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-export function fromHex(text: string): Uint8Array {
-  const clean = text.replace(/\s+/g, "");
-  return Uint8Array.from(clean.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
-}
+export { fromHex, toHex as hex } from "./test-bytes.ts";
+/** A small seeded PRNG: fuzz inputs derived from one integer are cheap to generate. */
+export const prng = seededRandom;
 
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -250,6 +246,38 @@ export const messages: ByKind = {
   unsubscribe_namespace: fc.record({ kind: fc.constant("unsubscribe_namespace"), namespacePrefix }),
 };
 
+/**
+ * OBJECT_DATAGRAM fields as an encoder accepts them: a status datagram carries no payload and is
+ * not End of Group, and an object that does not exist carries no extensions.
+ */
+export const datagramFields = fc
+  .record({
+    trackAlias: varint,
+    groupId: varint,
+    objectId: fc.oneof(fc.constant(0), varint),
+    publisherPriority: u8,
+    extensions: fc.option(
+      bytes(12).filter((b) => b.length > 0),
+      { nil: undefined },
+    ),
+    endOfGroup: fc.boolean(),
+    status: fc.option(
+      fc.constantFrom(
+        ObjectStatus.NORMAL,
+        ObjectStatus.DOES_NOT_EXIST,
+        ObjectStatus.END_OF_GROUP,
+        ObjectStatus.END_OF_TRACK,
+      ),
+      { nil: undefined },
+    ),
+    payload: bytes(30),
+  })
+  .map((d) => {
+    if (d.status === undefined) return d;
+    const extensions = d.status === ObjectStatus.DOES_NOT_EXIST ? undefined : d.extensions;
+    return { ...d, extensions, endOfGroup: false, payload: new Uint8Array(0) };
+  });
+
 export const anyMessage: fc.Arbitrary<ControlMessage> = fc.oneof(
   ...(Object.values(messages) as fc.Arbitrary<ControlMessage>[]),
 );
@@ -309,18 +337,6 @@ export function mutate(input: Uint8Array, mutations: readonly Mutation[]): Uint8
     }
   }
   return out;
-}
-
-/** A small seeded PRNG (mulberry32): fuzz inputs derived from one integer are cheap to generate. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Random bytes from a seed, biased towards short inputs. */
