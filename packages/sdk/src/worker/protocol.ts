@@ -1,0 +1,258 @@
+// The messages between a page and its moqkit worker, defined once for both sides. Requests carry an
+// `id`; the worker answers each with a `reply` of the same id (hls.js's transmuxer interface does the
+// same, so replies to requests the page no longer waits for are recognised and dropped). Everything
+// else the worker says is an event. Chunk bytes cross as transferred ArrayBuffers (see README, "who
+// owns the bytes").
+
+/** A track by its MoQT full name: namespace fields and track name, as strings. */
+export interface TrackRef {
+  namespace: string[];
+  name: string;
+}
+
+/**
+ * The worker's connection to its relay. `connecting`: the first attempt; `connected`: a session is
+ * up; `reconnecting`: it dropped (or the relay sent GOAWAY) and the worker is trying again;
+ * `closed`: for good (the page closed it, or the relay refused the session), with the error.
+ */
+export type ConnectionState = "idle" | "connecting" | "connected" | "reconnecting" | "closed";
+
+/** An error as it crosses postMessage: a code to branch on, never a message to parse. */
+export interface ErrorInfo {
+  code: WorkerErrorCode;
+  message: string;
+  /** The MoQT or WebTransport code behind it, when there was one. */
+  wireCode?: number;
+}
+
+export type WorkerErrorCode =
+  | "bad-request"
+  | "closed"
+  | "connect-failed"
+  | "unauthorized"
+  | "not-found"
+  | "refused"
+  | "segment-error"
+  | "unknown-track"
+  | "internal";
+
+export interface ReconnectOptions {
+  /** First retry delay (ms). Default 100. */
+  initialDelayMs?: number;
+  /** Upper bound of the delay (ms). Default 1000. */
+  maxDelayMs?: number;
+  /** Random spread of each delay, as a fraction of it (0..1). Default 0.2. */
+  jitter?: number;
+}
+
+export interface LivenessOptions {
+  /** How often the worker asks the relay for an answer when the session is up (ms). Default 1000; 0 turns it off. */
+  intervalMs?: number;
+  /** How long an answer may take before the session counts as dead (ms). Default 1500. */
+  timeoutMs?: number;
+}
+
+export interface ConnectRequest {
+  type: "connect";
+  id: number;
+  /** https://host:port/path, or http://host:port/path for a local relay that serves /certificate.sha256. */
+  url: string;
+  /** Hex SHA-256 hashes of the relay's certificate (instead of fetching them for an http:// URL). */
+  certificateHashes?: string[];
+  reconnect?: ReconnectOptions;
+  liveness?: LivenessOptions;
+  /**
+   * How long received groups stay in the worker (ms): this long at most, whatever the publisher's
+   * MAX_CACHE_DURATION allows. Default: the publisher's, else 10000.
+   */
+  cacheDurationMs?: number;
+  authorizationToken?: string;
+}
+
+export interface SubscribeRequest {
+  type: "subscribe";
+  id: number;
+  track: TrackRef;
+  /** Subscriber priority 0..255 (lower is more important). Default 128. */
+  priority?: number;
+}
+
+export interface PublishRequest {
+  type: "publish";
+  id: number;
+  track: TrackRef;
+  /** How long relays may keep this track's groups (ms): MAX_CACHE_DURATION. */
+  maxCacheDurationMs?: number;
+}
+
+/** Ends a track on the page's side: unsubscribes, or stops publishing. */
+export interface CloseTrackRequest {
+  type: "close-track";
+  id: number;
+  trackId: number;
+}
+
+export interface SegmentOpenRequest {
+  type: "segment-open";
+  id: number;
+  trackId: number;
+  /** The page's handle for this segment in the chunk/end messages that follow. */
+  segmentId: number;
+  sequence: number;
+  priority: number;
+  /** Time to live (ms): the segment leaves the worker's cache this long after it was opened. */
+  ttlMs?: number;
+}
+
+/** Fire-and-forget: errors come back as a `segment-failed` event. */
+export interface SegmentChunkMessage {
+  type: "segment-chunk";
+  segmentId: number;
+  bytes: Uint8Array;
+}
+
+export interface SegmentEndMessage {
+  type: "segment-end";
+  segmentId: number;
+  /** Present: the segment ends with this error (it was cut short). */
+  error?: string;
+}
+
+export interface PullStartRequest {
+  type: "pull-start";
+  id: number;
+  pullId: number;
+  trackIds: number[];
+  /** Segments that may be open at once, per track. Default 2. */
+  credit?: number;
+}
+
+/** The page is done with a pulled segment (read to its end, or given up): its credit returns. */
+export interface PullReleaseMessage {
+  type: "pull-release";
+  pullId: number;
+  segmentKey: number;
+}
+
+export interface PullCloseMessage {
+  type: "pull-close";
+  pullId: number;
+}
+
+export interface StatsRequest {
+  type: "stats";
+  id: number;
+}
+
+export interface CloseRequest {
+  type: "close";
+  id: number;
+}
+
+export type WorkerRequest =
+  | ConnectRequest
+  | SubscribeRequest
+  | PublishRequest
+  | CloseTrackRequest
+  | SegmentOpenRequest
+  | SegmentChunkMessage
+  | SegmentEndMessage
+  | PullStartRequest
+  | PullReleaseMessage
+  | PullCloseMessage
+  | StatsRequest
+  | CloseRequest;
+
+/** What a request resolves with, by request type. */
+export interface ReplyValues {
+  connect: undefined;
+  subscribe: { trackId: number };
+  publish: { trackId: number };
+  "close-track": undefined;
+  "segment-open": undefined;
+  "pull-start": undefined;
+  stats: WorkerStats;
+  close: undefined;
+}
+
+export type Reply =
+  | { type: "reply"; id: number; ok: true; value?: ReplyValues[keyof ReplyValues] }
+  | { type: "reply"; id: number; ok: false; error: ErrorInfo };
+
+export interface StateEvent {
+  type: "state";
+  state: ConnectionState;
+  /** Why it is not connected (for reconnecting and closed). */
+  error?: ErrorInfo;
+  /** Sessions opened so far (1 on the first connection). */
+  sessions: number;
+}
+
+/** A subscribed track's standing: waiting for the publisher, active, or refused. */
+export interface TrackEvent {
+  type: "track";
+  trackId: number;
+  status: "active" | "waiting";
+  error?: ErrorInfo;
+}
+
+export interface SegmentFailedEvent {
+  type: "segment-failed";
+  segmentId: number;
+  error: ErrorInfo;
+}
+
+export interface PulledOpenEvent {
+  type: "pulled-open";
+  pullId: number;
+  /** Names this segment in the pull's chunk/end events and the page's release. */
+  segmentKey: number;
+  trackId: number;
+  sequence: number;
+  priority: number;
+}
+
+export interface PulledChunkEvent {
+  type: "pulled-chunk";
+  pullId: number;
+  segmentKey: number;
+  bytes: Uint8Array;
+  /** When the worker read it from its cache (performance.timeOrigin + now, ms): the pull's latency. */
+  at: number;
+}
+
+export interface PulledEndEvent {
+  type: "pulled-end";
+  pullId: number;
+  segmentKey: number;
+  /** Present: the segment was cut short (reset upstream, or its session dropped). */
+  error?: ErrorInfo;
+}
+
+export type WorkerEvent =
+  | Reply
+  | StateEvent
+  | TrackEvent
+  | SegmentFailedEvent
+  | PulledOpenEvent
+  | PulledChunkEvent
+  | PulledEndEvent;
+
+export interface TrackStats {
+  trackId: number;
+  kind: "subscribed" | "published";
+  /** Segments the worker's cache holds for this track now. */
+  segments: number;
+  /** Bytes of those segments' chunks. */
+  bytes: number;
+}
+
+export interface WorkerStats {
+  state: ConnectionState;
+  sessions: number;
+  tracks: TrackStats[];
+  /** Segments handed to the page and chunks transferred or copied, since the start. */
+  pulledSegments: number;
+  transferredChunks: number;
+  copiedChunks: number;
+}

@@ -1,0 +1,171 @@
+// Checks what arrives over postMessage before the worker acts on it: a page (or any script that got
+// hold of the worker) can send anything, and a bad message gets a "bad-request" error, never a crash.
+import { WorkerError } from "./errors.ts";
+import type { LivenessOptions, ReconnectOptions, TrackRef, WorkerRequest } from "./protocol.ts";
+
+type Fields = Record<string, unknown>;
+
+function fail(what: string): never {
+  throw new WorkerError("bad-request", what);
+}
+
+function object(value: unknown, what: string): Fields {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(`${what} must be an object`);
+  return value as Fields;
+}
+
+function integer(value: unknown, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+    fail(`${what} must be an integer in ${min}..${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function optionalInteger(value: unknown, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  return value === undefined ? undefined : integer(value, what, min, max);
+}
+
+function string(value: unknown, what: string, maxLength = 8192): string {
+  if (typeof value !== "string" || value.length > maxLength) fail(`${what} must be a string of at most ${maxLength}`);
+  return value;
+}
+
+function bytes(value: unknown, what: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) fail(`${what} must be a Uint8Array`);
+  return value;
+}
+
+/** A track reference: 1..32 namespace fields and a name, as MoQT allows. */
+export function checkTrackRef(value: unknown, what = "track"): TrackRef {
+  const fields = object(value, what);
+  const namespace = fields.namespace;
+  if (!Array.isArray(namespace) || namespace.length < 1 || namespace.length > 32) {
+    fail(`${what}.namespace must be an array of 1..32 strings`);
+  }
+  return {
+    namespace: namespace.map((field, i) => string(field, `${what}.namespace[${i}]`, 4096)),
+    name: string(fields.name, `${what}.name`, 4096),
+  };
+}
+
+function reconnect(value: unknown): ReconnectOptions | undefined {
+  if (value === undefined) return undefined;
+  const fields = object(value, "reconnect");
+  const jitter = fields.jitter;
+  if (jitter !== undefined && (typeof jitter !== "number" || !(jitter >= 0 && jitter <= 1))) {
+    fail("reconnect.jitter must be a number in 0..1");
+  }
+  const options: ReconnectOptions = {};
+  const initial = optionalInteger(fields.initialDelayMs, "reconnect.initialDelayMs", 0, 3_600_000);
+  const max = optionalInteger(fields.maxDelayMs, "reconnect.maxDelayMs", 0, 3_600_000);
+  if (initial !== undefined) options.initialDelayMs = initial;
+  if (max !== undefined) options.maxDelayMs = max;
+  if (jitter !== undefined) options.jitter = jitter as number;
+  return options;
+}
+
+function liveness(value: unknown): LivenessOptions | undefined {
+  if (value === undefined) return undefined;
+  const fields = object(value, "liveness");
+  const options: LivenessOptions = {};
+  const interval = optionalInteger(fields.intervalMs, "liveness.intervalMs", 0, 3_600_000);
+  const timeout = optionalInteger(fields.timeoutMs, "liveness.timeoutMs", 1, 3_600_000);
+  if (interval !== undefined) options.intervalMs = interval;
+  if (timeout !== undefined) options.timeoutMs = timeout;
+  return options;
+}
+
+function withOptional<T extends object>(target: T, extra: Record<string, unknown>): T {
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined) (target as Fields)[key] = value;
+  return target;
+}
+
+/** The request in `data`, checked field by field; throws WorkerError("bad-request") naming the bad field. */
+export function parseRequest(data: unknown): WorkerRequest {
+  const message = object(data, "a message");
+  const type = message.type;
+  const id = () => integer(message.id, "id");
+  switch (type) {
+    case "connect": {
+      const hashes = message.certificateHashes;
+      if (
+        hashes !== undefined &&
+        (!Array.isArray(hashes) || hashes.length > 16 || hashes.some((hash) => !isHexHash(hash)))
+      ) {
+        fail("certificateHashes must be up to 16 hex SHA-256 hashes");
+      }
+      return withOptional(
+        { type, id: id(), url: string(message.url, "url") },
+        {
+          certificateHashes: hashes as string[] | undefined,
+          reconnect: reconnect(message.reconnect),
+          liveness: liveness(message.liveness),
+          cacheDurationMs: optionalInteger(message.cacheDurationMs, "cacheDurationMs", 0, 86_400_000),
+          authorizationToken:
+            message.authorizationToken === undefined
+              ? undefined
+              : string(message.authorizationToken, "authorizationToken"),
+        },
+      );
+    }
+    case "subscribe":
+      return withOptional(
+        { type, id: id(), track: checkTrackRef(message.track) },
+        { priority: optionalInteger(message.priority, "priority", 0, 255) },
+      );
+    case "publish":
+      return withOptional(
+        { type, id: id(), track: checkTrackRef(message.track) },
+        { maxCacheDurationMs: optionalInteger(message.maxCacheDurationMs, "maxCacheDurationMs", 0, 86_400_000) },
+      );
+    case "close-track":
+      return { type, id: id(), trackId: integer(message.trackId, "trackId") };
+    case "segment-open":
+      return withOptional(
+        {
+          type,
+          id: id(),
+          trackId: integer(message.trackId, "trackId"),
+          segmentId: integer(message.segmentId, "segmentId"),
+          sequence: integer(message.sequence, "sequence"),
+          priority: integer(message.priority, "priority", 0, 255),
+        },
+        { ttlMs: optionalInteger(message.ttlMs, "ttlMs", 0, 86_400_000) },
+      );
+    case "segment-chunk":
+      return { type, segmentId: integer(message.segmentId, "segmentId"), bytes: bytes(message.bytes, "bytes") };
+    case "segment-end":
+      return withOptional(
+        { type, segmentId: integer(message.segmentId, "segmentId") },
+        { error: message.error === undefined ? undefined : string(message.error, "error", 1024) },
+      );
+    case "pull-start": {
+      const trackIds = message.trackIds;
+      if (!Array.isArray(trackIds) || trackIds.length < 1 || trackIds.length > 64) {
+        fail("trackIds must be an array of 1..64 track ids");
+      }
+      return withOptional(
+        {
+          type,
+          id: id(),
+          pullId: integer(message.pullId, "pullId"),
+          trackIds: trackIds.map((trackId, i) => integer(trackId, `trackIds[${i}]`)),
+        },
+        { credit: optionalInteger(message.credit, "credit", 1, 64) },
+      );
+    }
+    case "pull-release":
+      return { type, pullId: integer(message.pullId, "pullId"), segmentKey: integer(message.segmentKey, "segmentKey") };
+    case "pull-close":
+      return { type, pullId: integer(message.pullId, "pullId") };
+    case "stats":
+    case "close":
+      return { type, id: id() };
+    default:
+      return fail(`unknown message type ${JSON.stringify(String(type)).slice(0, 64)}`);
+  }
+}
+
+function isHexHash(value: unknown): boolean {
+  return typeof value === "string" && /^[0-9a-fA-F]{64}$/.test(value);
+}
