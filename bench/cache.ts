@@ -6,7 +6,7 @@
 // and every subscriber reads every chunk of every segment. Run: pnpm bench:cache
 import { setImmediate } from "node:timers";
 import { Track } from "@moq/lite";
-import { createTrack } from "../packages/sdk/src/cache/index.ts";
+import { createTrack } from "@moqkit/sdk/cache";
 
 const SEGMENTS = Number(process.env.SEGMENTS ?? 1_800);
 const SEGMENTS_PER_SECOND = 30;

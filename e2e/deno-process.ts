@@ -14,6 +14,11 @@ export interface DenoProcess {
   /** Resolves with the first printed line matching `pattern` (bounded by `timeoutMs`). */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
+  /** SIGKILL: gone at once, no GOAWAY, no close sent to anyone (a crash, as peers see it). */
+  kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the process stays (its sockets too) but answers nothing meanwhile (a hung relay). */
+  pause(): void;
+  resume(): void;
 }
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -86,6 +91,16 @@ export async function startDenoProgram(
       if (child.exitCode === null) child.kill("SIGTERM");
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
       if (child.exitCode === null) child.kill("SIGKILL");
+    },
+    pause() {
+      child.kill("SIGSTOP");
+    },
+    resume() {
+      child.kill("SIGCONT");
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
     },
   };
 }

@@ -1,8 +1,8 @@
 // Shared by the Deno processes of bench/relay-fanout.ts: connecting a MoQT session to the relay,
 // reading commands from stdin, and writing one JSON line to stdout.
 
+import { type Session, startClientSession } from "@moqkit/sdk/session";
 import { connect } from "../../packages/relay/src/webtransport/client.ts";
-import { type Session, startClientSession } from "../../packages/sdk/src/session/index.ts";
 
 export { delay, withTimeout } from "../../packages/relay/src/relay-process.ts";
 

@@ -3,7 +3,7 @@
 // first 8 bytes are the send time (epoch ms, float64) and next 4 the group sequence.
 // Prints {"event":"ready"} once PUBLISH_NAMESPACE_OK is in, publishes from "start" on stdin until
 // "stop" (or --max-seconds), then prints {"event":"report", sends: [[sequence, sentAtMs], ...], ...}.
-import { createTrack } from "../../packages/sdk/src/cache/index.ts";
+import { createTrack } from "@moqkit/sdk/cache";
 import { arg, emit, errorText, fetchPem, moqSession, now, waitForCommand, withTimeout } from "./common.ts";
 
 const port = Number(arg("port"));

@@ -2,8 +2,8 @@
 // connection to the relay, each subscribed to bench/data. Prints {"event":"ready", ...} once every
 // session has its SUBSCRIBE_OK (or failed), records for each group received its sequence and its
 // publish-to-receive delay, and on "report" on stdin prints {"event":"report", sessions: [...]}.
-import type { TrackSubscriber } from "../../packages/sdk/src/cache/index.ts";
-import type { Session } from "../../packages/sdk/src/session/index.ts";
+import type { TrackSubscriber } from "@moqkit/sdk/cache";
+import type { Session } from "@moqkit/sdk/session";
 import { arg, emit, errorText, fetchPem, moqSession, now, waitForCommand, withTimeout } from "./common.ts";
 import type { SessionReport } from "./report.ts";
 
@@ -73,9 +73,9 @@ async function setUpSessions(): Promise<void> {
       void session.closed.then((error) => {
         result.error ??= `session closed (${error.remote ? "by the relay" : "here"}): ${error.code} ${error.message}`;
       });
-      const track = session.subscribe(["bench"], "data");
-      void readTrack(track, result);
-      await withTimeout(session.subscribed(track), 30_000, "SUBSCRIBE_OK");
+      const subscription = session.subscribe(["bench"], "data");
+      void readTrack(subscription.track, result);
+      await withTimeout(subscription.ready, 30_000, "SUBSCRIBE_OK");
     } catch (error) {
       result.error = `setup: ${errorText(error)}`;
     }

@@ -6,7 +6,7 @@
 //     byte count; one that starts with "wait:N" is answered with {"streams","bytes"} once N
 //     unidirectional streams were fully received.
 // Any other path is answered 404; with a token configured, a missing one 401 and a wrong one 403.
-import { concatBytes } from "../../sdk/src/wire/bytes.ts";
+import { concatBytes } from "@moqkit/sdk/wire";
 import { authorize } from "./authorize.ts";
 import {
   type WebTransportBidirectionalStream,

@@ -1,7 +1,7 @@
 // The relay's command line: `pnpm relay [flags]`. Prints one line once ready:
 //   moqkit relay listening https://HOST:PORT certificate-sha256=HEX
 
-import type { Session } from "../../sdk/src/session/index.ts";
+import type { Session } from "@moqkit/sdk/session";
 import { authorize } from "./authorize.ts";
 import { serveCertificate } from "./certificate-endpoint.ts";
 import { handleEchoSession } from "./echo.ts";

@@ -1,3 +1,46 @@
-export * from "./cache/index.ts";
-export * from "./session/index.ts";
+// moqkit's main entry: the track cache and the MoQ Transport session by name, the wire codec as a
+// namespace. Each folder is also its own entry point (package.json "exports": @moqkit/sdk/cache, /wire,
+// /session, ...). Both cache and session have a TrackOptions: the session's keeps the name here.
+export {
+  CacheError,
+  type CacheErrorCode,
+  createSegment,
+  createTrack,
+  type SegmentInfo,
+  SegmentPublisher,
+  SegmentSubscriber,
+  type TrackOptions as CacheTrackOptions,
+  TrackPublisher,
+  TrackSubscriber,
+} from "./cache/index.ts";
+export {
+  accept,
+  Broadcast,
+  type ConnectOptions,
+  connect,
+  type FetchRange,
+  type MoqTransport,
+  type NamespaceEvent,
+  type NamespaceInput,
+  NamespaceWatcher,
+  RequestError,
+  type ServedTrack,
+  Session,
+  SessionArgumentError,
+  SessionError,
+  type SessionHandler,
+  type SessionOptions,
+  type SubscribeIntoOptions,
+  type SubscribeOptions,
+  Subscription,
+  type SubscriptionInfo,
+  type SubscriptionUpdate,
+  startClientSession,
+  startServerSession,
+  type TrackNameInput,
+  type TrackOptions,
+  type TrackStatusInfo,
+  type TransportBidirectionalStream,
+  type TransportSendStream,
+} from "./session/index.ts";
 export * as wire from "./wire/index.ts";

@@ -1,9 +1,9 @@
 // The moq-interop-runner's draft-14 relay cases (kixelated/moq-interop-runner docs/tests/TEST-CASES.md),
 // run with moqkit's own client session against the real relay process, one test per case.
 import assert from "node:assert/strict";
-import { createTrack } from "../../../sdk/src/cache/index.ts";
-import { RequestError } from "../../../sdk/src/session/index.ts";
-import { intParameter, SetupParameter, SubscribeErrorCode } from "../../../sdk/src/wire/index.ts";
+import { createTrack } from "@moqkit/sdk/cache";
+import { RequestError } from "@moqkit/sdk/session";
+import { intParameter, SetupParameter, SubscribeErrorCode } from "@moqkit/sdk/wire";
 import { type Relay, startRelay, stopRelay, waitForLine } from "../relay-process.ts";
 import { delay, moqConnect, withTimeout } from "./test-client.ts";
 
@@ -46,9 +46,9 @@ Deno.test({
 
       await t.step("subscribe-error: a track nobody publishes gets SUBSCRIBE_ERROR within 2 s", async () => {
         const session = await moqConnect(relay);
-        const track = session.subscribe(["nonexistent", "namespace"], TRACK);
+        const { track, ready } = session.subscribe(["nonexistent", "namespace"], TRACK);
         const error = await withTimeout(
-          session.subscribed(track).then(
+          ready.then(
             () => undefined,
             (e: unknown) => e,
           ),
@@ -70,8 +70,8 @@ Deno.test({
           const broadcast = publisher.publish(NAMESPACE);
           broadcast.addTrack(TRACK, createTrack(TRACK)[1]);
           await withTimeout(broadcast.ready, 2_000, "PUBLISH_NAMESPACE_OK");
-          const track = subscriber.subscribe(NAMESPACE, TRACK);
-          const info = await withTimeout(subscriber.subscribed(track), 3_000, "SUBSCRIBE_OK");
+          const { ready } = subscriber.subscribe(NAMESPACE, TRACK);
+          const info = await withTimeout(ready, 3_000, "SUBSCRIBE_OK");
           assert.equal(info.largest, undefined);
           publisher.close();
           subscriber.close();
@@ -80,8 +80,7 @@ Deno.test({
 
       await t.step("subscribe-before-announce: a SUBSCRIBE held until the namespace appears 500 ms later", async () => {
         const subscriber = await moqConnect(relay);
-        const track = subscriber.subscribe(NAMESPACE, TRACK);
-        const answer = subscriber.subscribed(track);
+        const answer = subscriber.subscribe(NAMESPACE, TRACK).ready;
         await delay(500);
         const publisher = await moqConnect(relay);
         const broadcast = publisher.publish(NAMESPACE);

@@ -2,8 +2,8 @@
 // client. Routing, fan-out through one upstream subscription, late joiners, namespaces, FETCH,
 // TRACK_STATUS, publishers leaving, and bad input closing only the offending session.
 import assert from "node:assert/strict";
-import { createTrack, type SegmentSubscriber, type TrackPublisher } from "../../../sdk/src/cache/index.ts";
-import { RequestError, type Session, SessionError } from "../../../sdk/src/session/index.ts";
+import { createTrack, type SegmentSubscriber, type TrackPublisher } from "@moqkit/sdk/cache";
+import { RequestError, type Session, SessionError } from "@moqkit/sdk/session";
 import {
   concatBytes,
   encodeControlMessage,
@@ -16,7 +16,7 @@ import {
   SessionErrorCode,
   SetupParameter,
   StreamReader,
-} from "../../../sdk/src/wire/index.ts";
+} from "@moqkit/sdk/wire";
 import { type Relay, startRelay, stopRelay, waitForLine } from "../relay-process.ts";
 import { connect } from "../webtransport/client.ts";
 import { delay, moqConnect, readGroups, withTimeout } from "./test-client.ts";
@@ -69,8 +69,8 @@ Deno.test({
         const pub = await open();
         const sub = await open();
         const { namespace, publisher } = await publishTrack(pub);
-        const track = sub.subscribe(namespace, "video");
-        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const { track, ready } = sub.subscribe(namespace, "video");
+        await withTimeout(ready, 2_000, "SUBSCRIBE_OK");
         const sent = new Map<number, Uint8Array[]>();
         for (let group = 0; group < 8; group++) {
           const objects = [
@@ -94,17 +94,13 @@ Deno.test({
         const pub = await open();
         const { namespace, publisher } = await publishTrack(pub);
         const subscribers = await Promise.all([open(), open(), open()]);
-        const tracks = subscribers.map((sub) => sub.subscribe(namespace, "video"));
-        await withTimeout(
-          Promise.all(tracks.map((track, i) => subscribers[i]?.subscribed(track))),
-          3_000,
-          "SUBSCRIBE_OK",
-        );
+        const subscriptions = subscribers.map((sub) => sub.subscribe(namespace, "video"));
+        await withTimeout(Promise.all(subscriptions.map(({ ready }) => ready)), 3_000, "SUBSCRIBE_OK");
         const name = `${namespace.join("/")}:video`;
         assert.equal(relay.lines.filter((line) => line === `upstream subscribe ${name}`).length, 1);
         for (let group = 0; group < 5; group++) writeGroup(publisher, group, [payload(group, 0), payload(group, 1)]);
         publisher.close();
-        for (const track of tracks) {
+        for (const { track } of subscriptions) {
           const received = await withTimeout(readGroups(track, 100), 5_000, "groups");
           assert.equal(received.size, 5);
           for (let group = 0; group < 5; group++)
@@ -116,13 +112,13 @@ Deno.test({
         const pub = await open();
         const early = await open();
         const { namespace, publisher } = await publishTrack(pub);
-        const first = early.subscribe(namespace, "video");
-        await withTimeout(early.subscribed(first), 2_000, "SUBSCRIBE_OK");
+        const { track: first, ready: firstReady } = early.subscribe(namespace, "video");
+        await withTimeout(firstReady, 2_000, "SUBSCRIBE_OK");
         for (let group = 0; group < 5; group++) writeGroup(publisher, group, [payload(group, 0)]);
         await withTimeout(readGroups(first, 5), 3_000, "the early subscriber's groups");
         const late = await open();
-        const track = late.subscribe(namespace, "video");
-        const info = await withTimeout(late.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const { track, ready } = late.subscribe(namespace, "video");
+        const info = await withTimeout(ready, 2_000, "SUBSCRIBE_OK");
         assert.deepEqual(info.largest, { group: 4, object: 0 });
         writeGroup(publisher, 5, [payload(5, 0)]);
         publisher.close();
@@ -131,12 +127,41 @@ Deno.test({
         assertSameObjects(received.get(4), [payload(4, 0)], "group 4");
       });
 
+      await t.step(
+        "a catalog written once, without MAX_CACHE_DURATION, reaches a viewer joining 20 s later",
+        async () => {
+          // As @moq/publish does: catalog.json is group 0, written once; its SUBSCRIBE_OK has no
+          // MAX_CACHE_DURATION, so the relay's copy gets the session's default time to live (10 s).
+          const pub = await open();
+          const early = await open();
+          const namespace = ["relay-test", `ns${counter++}`];
+          const broadcast = pub.publish(namespace);
+          const [publisher, root] = createTrack("catalog.json");
+          broadcast.addTrack("catalog.json", root);
+          await withTimeout(broadcast.ready, 2_000, "PUBLISH_NAMESPACE_OK");
+          const catalog = [encoder.encode(JSON.stringify({ video: { renditions: { hd: { codec: "avc1.64001f" } } } }))];
+          const { track: first, ready: firstReady } = early.subscribe(namespace, "catalog.json");
+          await withTimeout(firstReady, 2_000, "SUBSCRIBE_OK");
+          writeGroup(publisher, 0, catalog);
+          // The first subscriber reads it, and stays: the relay's upstream subscription lives on.
+          assertSameObjects((await withTimeout(readGroups(first, 1), 2_000, "the catalog")).get(0), catalog, "catalog");
+          await delay(20_000);
+          const viewer = await open();
+          const { track, ready } = viewer.subscribe(namespace, "catalog.json");
+          const info = await withTimeout(ready, 2_000, "the viewer's SUBSCRIBE_OK");
+          assert.deepEqual(info.largest, { group: 0, object: 0 });
+          const received = await withTimeout(readGroups(track, 1), 2_000, "the catalog, 20 s after it was written");
+          assertSameObjects(received.get(0), catalog, "the viewer's catalog");
+          assert.equal(early.isClosed, false);
+        },
+      );
+
       await t.step("a publisher going away ends its subscriptions with PUBLISH_DONE", async () => {
         const pub = await open();
         const sub = await open();
         const { namespace, publisher } = await publishTrack(pub);
-        const track = sub.subscribe(namespace, "video");
-        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const { track, ready } = sub.subscribe(namespace, "video");
+        await withTimeout(ready, 2_000, "SUBSCRIBE_OK");
         writeGroup(publisher, 0, [payload(0, 0)]);
         const segment = await withTimeout(track.nextSegment(), 2_000, "group 0");
         segment?.close();
@@ -173,8 +198,8 @@ Deno.test({
         const pub = await open();
         const sub = await open();
         const { namespace, publisher } = await publishTrack(pub);
-        const live = sub.subscribe(namespace, "video");
-        await withTimeout(sub.subscribed(live), 2_000, "SUBSCRIBE_OK");
+        const { track: live, ready: liveReady } = sub.subscribe(namespace, "video");
+        await withTimeout(liveReady, 2_000, "SUBSCRIBE_OK");
         for (let group = 0; group < 6; group++)
           writeGroup(publisher, group, [payload(group, 0), payload(group, 1), payload(group, 2)]);
         await withTimeout(readGroups(live, 6), 3_000, "live groups");
@@ -193,30 +218,35 @@ Deno.test({
         );
         const late = await open();
         const joined = late.subscribe(namespace, "video");
-        await withTimeout(late.subscribed(joined), 2_000, "SUBSCRIBE_OK");
-        const joining = late.fetchJoining(joined, 2);
+        await withTimeout(joined.ready, 2_000, "SUBSCRIBE_OK");
+        const joining = joined.fetchJoining(2);
         const before = await withTimeout(readGroups(joining, 100), 3_000, "joining fetch");
         assert.deepEqual([...before.keys()].sort(), [3, 4, 5]);
         assertSameObjects(before.get(5), [payload(5, 0), payload(5, 1), payload(5, 2)], "group 5");
       });
 
-      await t.step("the relay keeps groups only for their time to live", async () => {
+      await t.step("the relay keeps groups only for their time to live, except the newest", async () => {
         const pub = await open();
         const sub = await open();
         const { namespace, publisher } = await publishTrack(pub, { maxCacheDurationMs: 300 });
-        const live = sub.subscribe(namespace, "video");
-        const info = await withTimeout(sub.subscribed(live), 2_000, "SUBSCRIBE_OK");
+        const { track: live, ready: liveReady } = sub.subscribe(namespace, "video");
+        const info = await withTimeout(liveReady, 2_000, "SUBSCRIBE_OK");
         assert.equal(info.cacheDurationMs, 300);
         writeGroup(publisher, 0, [payload(0, 0)], 300);
-        await withTimeout(readGroups(live, 1), 2_000, "group 0");
-        const now = sub.fetch(namespace, "video", { start: { group: 0, object: 0 }, end: { group: 0, object: 0 } });
+        writeGroup(publisher, 1, [payload(1, 0)], 300);
+        await withTimeout(readGroups(live, 2), 2_000, "groups 0 and 1");
+        const group = (n: number) => ({ start: { group: n, object: 0 }, end: { group: n, object: 0 } });
+        const now = sub.fetch(namespace, "video", group(0));
         assert.equal((await withTimeout(readGroups(now, 10), 2_000, "fetch")).size, 1);
         await delay(600);
-        const later = sub.fetch(namespace, "video", { start: { group: 0, object: 0 }, end: { group: 0, object: 0 } });
+        const later = sub.fetch(namespace, "video", group(0));
         await assert.rejects(
           later.nextSegment(),
           (error: Error & { wireCode?: number }) => error.wireCode === FetchErrorCode.NO_OBJECTS,
         );
+        // The newest group stays while the upstream subscription lives (a catalog written once).
+        const newest = await withTimeout(readGroups(sub.fetch(namespace, "video", group(1)), 10), 2_000, "fetch");
+        assertSameObjects(newest.get(1), [payload(1, 0)], "group 1");
       });
 
       await t.step(
@@ -225,21 +255,19 @@ Deno.test({
           const pub = await open();
           const sub = await open();
           const { namespace, publisher } = await publishTrack(pub);
-          const live = sub.subscribe(namespace, "video");
-          await withTimeout(sub.subscribed(live), 2_000, "SUBSCRIBE_OK");
+          const { track: live, ready: liveReady } = sub.subscribe(namespace, "video");
+          await withTimeout(liveReady, 2_000, "SUBSCRIBE_OK");
           for (let group = 0; group < 3; group++) writeGroup(publisher, group, [payload(group, 0)]);
           await withTimeout(readGroups(live, 3), 2_000, "groups 0..2");
           // One subscription per track and session (draft-14 9.7): one session each.
           const [rangeSession, nextSession] = await Promise.all([open(), open()]);
-          const range = rangeSession.subscribe(namespace, "video", {
+          const { track: range, ready: rangeReady } = rangeSession.subscribe(namespace, "video", {
             filter: { type: "absolute_range", start: { group: 1, object: 0 }, endGroup: 3 },
           });
-          const next = nextSession.subscribe(namespace, "video", { filter: { type: "next_group_start" } });
-          await withTimeout(
-            Promise.all([rangeSession.subscribed(range), nextSession.subscribed(next)]),
-            2_000,
-            "SUBSCRIBE_OK",
-          );
+          const { track: next, ready: nextReady } = nextSession.subscribe(namespace, "video", {
+            filter: { type: "next_group_start" },
+          });
+          await withTimeout(Promise.all([rangeReady, nextReady]), 2_000, "SUBSCRIBE_OK");
           for (let group = 3; group < 6; group++) writeGroup(publisher, group, [payload(group, 0)]);
           // The range ends after group 3 with PUBLISH_DONE, so its track ends by itself.
           const ranged = await withTimeout(readGroups(range, 100), 3_000, "the range");
@@ -253,8 +281,8 @@ Deno.test({
         const pub = await open();
         const sub = await open();
         const { namespace, publisher } = await publishTrack(pub);
-        const track = sub.subscribe(namespace, "video");
-        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const { track, ready } = sub.subscribe(namespace, "video");
+        await withTimeout(ready, 2_000, "SUBSCRIBE_OK");
         const stale = publisher.createSegment({ sequence: 0, priority: 1, expiresMs: 200 });
         stale.writeChunk(payload(0, 0));
         const started = performance.now();
@@ -282,8 +310,8 @@ Deno.test({
         const pub = await open();
         const sub = await open();
         const { namespace, publisher } = await publishTrack(pub);
-        const track = sub.subscribe(namespace, "video", { deliveryTimeoutMs: 150 });
-        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const { track, ready } = sub.subscribe(namespace, "video", { deliveryTimeoutMs: 150 });
+        await withTimeout(ready, 2_000, "SUBSCRIBE_OK");
         // Lives 10 s, but this subscriber only wants groups that arrive within 150 ms.
         const longGroup = publisher.createSegment({ sequence: 0, priority: 1, expiresMs: 10_000 });
         longGroup.writeChunk(payload(0, 0));
@@ -310,8 +338,8 @@ Deno.test({
         const [publisher, root] = createTrack("video");
         await withTimeout(pub.publishTrack(namespace, "video", root), 2_000, "PUBLISH_OK");
         await waitForLine(relay.lines, new RegExp(`^publish ${namespace.join("/")}:video$`));
-        const track = sub.subscribe(namespace, "video");
-        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const { track, ready } = sub.subscribe(namespace, "video");
+        await withTimeout(ready, 2_000, "SUBSCRIBE_OK");
         for (let group = 0; group < 3; group++) writeGroup(publisher, group, [payload(group, 0), payload(group, 1)]);
         const received = await withTimeout(readGroups(track, 3), 3_000, "pushed groups");
         for (let group = 0; group < 3; group++) {
@@ -337,7 +365,7 @@ Deno.test({
           [() => session.subscribe(["a"], "v", { groupOrder: 3 as 0 }), /groupOrder/],
           [() => session.fetch(["a"], "v", { start: { group: -1, object: 0 }, end: { group: 1, object: 0 } }), /start/],
           [() => session.publish(["a"]).addTrack("v", {} as SegmentSubscriber as never), /TrackSubscriber/],
-          [() => session.fetchJoining(createTrack("x")[1], 1), /subscribe\(\)/],
+          [() => session.subscribe(["a"], "v", { into: createTrack("x")[1] as never }), /into/],
         ];
         for (const [call, message] of bad) {
           assert.throws(call, (error: Error) => error.name === "SessionArgumentError" && message.test(error.message));
@@ -351,8 +379,8 @@ Deno.test({
         const sub = await open();
         const midSession = await open();
         const { namespace, publisher } = await publishTrack(pub);
-        const track = sub.subscribe(namespace, "video");
-        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const { track, ready } = sub.subscribe(namespace, "video");
+        await withTimeout(ready, 2_000, "SUBSCRIBE_OK");
         const segment = publisher.createSegment({ sequence: 0, priority: 1 });
         for (const id of [0, 2, 5, 6]) segment.writeChunk(payload(0, id), id);
         segment.close();
@@ -366,10 +394,10 @@ Deno.test({
         const status = await withTimeout(sub.trackStatus(namespace, "video"), 2_000, "TRACK_STATUS_OK");
         assert.deepEqual(status.largest, { group: 0, object: 6 });
         // An absolute start in the middle of a group: objects from 5 on, with their IDs.
-        const mid = midSession.subscribe(namespace, "video", {
+        const { track: mid, ready: midReady } = midSession.subscribe(namespace, "video", {
           filter: { type: "absolute_start", start: { group: 1, object: 5 } },
         });
-        await withTimeout(midSession.subscribed(mid), 2_000, "SUBSCRIBE_OK");
+        await withTimeout(midReady, 2_000, "SUBSCRIBE_OK");
         const next = publisher.createSegment({ sequence: 1, priority: 1 });
         for (let id = 0; id < 8; id++) next.writeChunk(payload(1, id));
         next.close();
@@ -409,7 +437,7 @@ Deno.test({
         assert.equal((await withTimeout(readControlMessage(reader), 2_000, "SERVER_SETUP"))?.kind, "server_setup");
         assert.equal((await withTimeout(readControlMessage(reader), 2_000, "OK"))?.kind, "publish_namespace_ok");
         const sub = await open();
-        const track = sub.subscribe(namespace, "audio");
+        const { track, ready } = sub.subscribe(namespace, "audio");
         const subscribe = await withTimeout(readControlMessage(reader), 2_000, "the relay's SUBSCRIBE");
         assert.equal(subscribe?.kind, "subscribe");
         if (subscribe?.kind !== "subscribe") return;
@@ -424,7 +452,7 @@ Deno.test({
             parameters: [],
           }),
         );
-        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        await withTimeout(ready, 2_000, "SUBSCRIBE_OK");
         const datagrams = transport.datagrams.writable.getWriter();
         for (let group = 0; group < 3; group++) {
           for (let object = 0; object < 3; object++) {
@@ -456,8 +484,8 @@ Deno.test({
         const pub = await open();
         const sub = await open();
         const { namespace, publisher } = await publishTrack(pub);
-        const track = sub.subscribe(namespace, "video");
-        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const { track, ready } = sub.subscribe(namespace, "video");
+        await withTimeout(ready, 2_000, "SUBSCRIBE_OK");
         const headerOf = (object: number) =>
           encodeExtensionHeaders([
             { type: 0x10, value: 1000 + object },
@@ -481,29 +509,30 @@ Deno.test({
         const pub = await open();
         const sub = await open();
         const { namespace, publisher } = await publishTrack(pub);
-        const track = sub.subscribe(namespace, "video");
-        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
-        sub.updateSubscription(track, { forward: false, priority: 3 });
+        const subscription = sub.subscribe(namespace, "video");
+        const { track } = subscription;
+        await withTimeout(subscription.ready, 2_000, "SUBSCRIBE_OK");
+        subscription.update({ forward: false, priority: 3 });
         await delay(100);
         writeGroup(publisher, 0, [payload(0, 0)]);
         const pending = track.nextSegment();
         const paused = await Promise.race([pending, delay(300).then(() => "nothing")]);
         assert.equal(paused, "nothing");
-        sub.updateSubscription(track, { forward: true });
+        subscription.update({ forward: true });
         await delay(100);
         writeGroup(publisher, 1, [payload(1, 0)]);
         const resumed = await withTimeout(pending, 2_000, "a group after resuming");
         assert.equal(resumed?.sequence, 1);
         resumed?.close();
-        assert.throws(() => sub.updateSubscription(track, { priority: 256 }), /priority/);
+        assert.throws(() => subscription.update({ priority: 256 }), /priority/);
       });
 
       await t.step("a malformed control message closes only that session with PROTOCOL_VIOLATION", async () => {
         const pub = await open();
         const sub = await open();
         const { namespace, publisher } = await publishTrack(pub);
-        const track = sub.subscribe(namespace, "video");
-        await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+        const { track, ready } = sub.subscribe(namespace, "video");
+        await withTimeout(ready, 2_000, "SUBSCRIBE_OK");
         // A raw client: a valid CLIENT_SETUP, then a SUBSCRIBE whose namespace field overruns the message.
         const transport = await connect(`https://127.0.0.1:${relay.port}/moq`, { caCerts: [relay.pem] });
         await transport.ready;
@@ -585,8 +614,8 @@ Deno.test({
       await t.step("SUBSCRIBE to a namespace nobody publishes: SUBSCRIBE_ERROR after the bounded wait", async () => {
         const sub = await open();
         const started = performance.now();
-        const track = sub.subscribe(["nobody", "here"], "video");
-        const error = await sub.subscribed(track).then(
+        const { ready } = sub.subscribe(["nobody", "here"], "video");
+        const error = await ready.then(
           () => undefined,
           (e: unknown) => e,
         );
@@ -669,9 +698,9 @@ Deno.test({
     try {
       const session = await moqConnect(relay);
       for (let i = 0; i < 150; i++) {
-        const track = session.subscribe(["nothing", `n${i}`], "video");
+        const { ready } = session.subscribe(["nothing", `n${i}`], "video");
         const error = await withTimeout(
-          session.subscribed(track).then(
+          ready.then(
             () => undefined,
             (e: unknown) => e,
           ),

@@ -2,13 +2,8 @@
 // session is closed on its own (or left waiting for bytes that never come), the relay keeps running,
 // and the good subscriber gets every group.
 import assert from "node:assert/strict";
-import { createTrack } from "../../../sdk/src/cache/index.ts";
-import {
-  concatBytes,
-  encodeControlMessage,
-  encodeSubgroupHeader,
-  SessionErrorCode,
-} from "../../../sdk/src/wire/index.ts";
+import { createTrack } from "@moqkit/sdk/cache";
+import { concatBytes, encodeControlMessage, encodeSubgroupHeader, SessionErrorCode } from "@moqkit/sdk/wire";
 import { isRunning, startRelay, stopRelay } from "../relay-process.ts";
 import { connect } from "../webtransport/client.ts";
 import { seededRandom } from "../webtransport/test-bytes.ts";
@@ -68,8 +63,8 @@ Deno.test({
       const [publisher, root] = createTrack("video");
       broadcast.addTrack("video", root);
       await withTimeout(broadcast.ready, 2_000, "PUBLISH_NAMESPACE_OK");
-      const track = sub.subscribe(["robust"], "video");
-      await withTimeout(sub.subscribed(track), 2_000, "SUBSCRIBE_OK");
+      const { track, ready } = sub.subscribe(["robust"], "video");
+      await withTimeout(ready, 2_000, "SUBSCRIBE_OK");
       const received = readGroups(track, GROUPS);
 
       const random = seededRandom(0x5eed);

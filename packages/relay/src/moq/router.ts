@@ -1,24 +1,20 @@
 // The relay's routing between MoQT sessions: who publishes which namespace, one upstream
 // subscription per track shared by every downstream subscriber through the track cache, and
 // namespace announcements to the sessions that asked for them.
-import type { TrackSubscriber } from "../../../sdk/src/cache/index.ts";
+import { createTrack, type TrackSubscriber } from "@moqkit/sdk/cache";
 import {
   type Broadcast,
+  describeNamespace,
+  describeTrack,
+  fullTrackKey,
   RequestError,
   type ServedTrack,
   type Session,
   type SessionError,
   type SessionHandler,
   type SubscriptionInfo,
-} from "../../../sdk/src/session/index.ts";
-import { describeNamespace, describeTrack, fullTrackKey } from "../../../sdk/src/session/names.ts";
-import {
-  isPrefix,
-  type Namespace,
-  namespaceKey,
-  SubscribeErrorCode,
-  type TrackName,
-} from "../../../sdk/src/wire/index.ts";
+} from "@moqkit/sdk/session";
+import { isPrefix, type Namespace, namespaceKey, SubscribeErrorCode, type TrackName } from "@moqkit/sdk/wire";
 
 export interface RouterOptions {
   /** How long a SUBSCRIBE waits for its namespace to be published before "not found" (ms). Default 1000. */
@@ -34,7 +30,7 @@ interface Origin {
 }
 
 interface RelayedTrack {
-  /** The upstream subscription's reader: never read, cloned for each downstream subscriber. */
+  /** A reader of the upstream track (the router's; the upstream session writes into it): never read, cloned per downstream subscriber. */
   root: TrackSubscriber;
   origin: Session;
   /** Resolves on the upstream SUBSCRIBE_OK (what it said of the track). */
@@ -197,11 +193,16 @@ export class Router {
       track = undefined;
     }
     if (track === undefined) {
-      const root = origin.session.subscribe([...namespace], name);
+      // The router owns the upstream track; the session writes into it. The track ends the way the
+      // upstream subscription ends: refused, PUBLISH_DONE, or the publisher's session closing.
+      // It keeps its newest group whatever its time to live: a catalog written once still reaches late viewers.
+      const [publisher, root] = createTrack(describeTrack(namespace, name), { keepLatest: true });
+      const upstream = origin.session.subscribe([...namespace], name, { into: publisher });
+      void upstream.closed.then((error) => publisher.close(error));
       const created: RelayedTrack = {
         root,
         origin: origin.session,
-        ready: origin.session.subscribed(root),
+        ready: upstream.ready,
         groupOrder: 2,
         maxCacheDurationMs: undefined,
         users: 0,

@@ -1,5 +1,5 @@
 // Accepts a WebTransport session as a MoQT session (draft-14) and hands it to the router.
-import { accept, type Session } from "../../../sdk/src/session/index.ts";
+import { accept, type Session } from "@moqkit/sdk/session";
 import type { WebTransportSession } from "../webtransport/index.ts";
 import type { Router } from "./router.ts";
 

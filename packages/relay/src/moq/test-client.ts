@@ -1,6 +1,6 @@
 // Test helpers: MoQT client sessions on the Deno WebTransport client, against a relay process.
-import { createTrack, type TrackSubscriber } from "../../../sdk/src/cache/index.ts";
-import { type Session, type SessionOptions, startClientSession } from "../../../sdk/src/session/index.ts";
+import { createTrack, type TrackSubscriber } from "@moqkit/sdk/cache";
+import { type Session, type SessionOptions, startClientSession } from "@moqkit/sdk/session";
 import type { Relay } from "../relay-process.ts";
 
 export { delay, withTimeout } from "../relay-process.ts";

@@ -1,6 +1,5 @@
 // Buffered reads of varints and byte runs off a QUIC receive stream, bounded by what the caller asks.
-import { concatBytes } from "../../../sdk/src/wire/bytes.ts";
-import { readVarint, varintLengthFromFirstByte } from "../../../sdk/src/wire/varint.ts";
+import { concatBytes, readVarint, varintLengthFromFirstByte } from "@moqkit/sdk/wire";
 import { H3, H3ConnectionError } from "./errors.ts";
 
 const EMPTY = new Uint8Array(0);

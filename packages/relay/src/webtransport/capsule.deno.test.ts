@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeVarint } from "../../../sdk/src/wire/varint.ts";
+import { encodeVarint } from "@moqkit/sdk/wire";
 import {
   type Capsule,
   CapsuleParser,

@@ -1,6 +1,5 @@
 // Capsules on a WebTransport session's CONNECT stream (RFC 9297; draft-ietf-webtrans-http3 section 5).
-import { concatBytes } from "../../../sdk/src/wire/bytes.ts";
-import { readVarint, varintLength, writeVarint } from "../../../sdk/src/wire/varint.ts";
+import { concatBytes, readVarint, varintLength, writeVarint } from "@moqkit/sdk/wire";
 
 export const CapsuleType = {
   CLOSE_WEBTRANSPORT_SESSION: 0x2843,

@@ -1,7 +1,7 @@
 // A minimal ASN.1 DER (ITU-T X.690) encoder, and the small decoder needed to read an X.509
 // certificate back. Only what certificates use: low tag numbers (0..30) and definite lengths.
 // Web-standard APIs only, so it runs unchanged under Deno, Node and browsers.
-import { concatBytes } from "../../../sdk/src/wire/bytes.ts";
+import { concatBytes } from "@moqkit/sdk/wire";
 
 /** Universal tags, as complete identifier octets (constructed bit included for SEQUENCE and SET). */
 export const Tag = {

@@ -1,6 +1,5 @@
 // HTTP/3 frames (RFC 9114 section 7) and the stream type prefixes HTTP/3 and WebTransport use.
-import { concatBytes } from "../../../sdk/src/wire/bytes.ts";
-import { encodeVarint, varintLength, writeVarint } from "../../../sdk/src/wire/varint.ts";
+import { concatBytes, encodeVarint, varintLength, writeVarint } from "@moqkit/sdk/wire";
 import type { ByteReader } from "./byte-reader.ts";
 import { H3, H3ConnectionError } from "./errors.ts";
 

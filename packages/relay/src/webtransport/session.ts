@@ -1,6 +1,6 @@
 // One WebTransport session, with the browser's WebTransport surface, over a CONNECT stream of an
 // HTTP/3 connection. The connection routes streams and datagrams here; this class owns their lifetime.
-import { encodeVarint, readVarint } from "../../../sdk/src/wire/varint.ts";
+import { encodeVarint, readVarint } from "@moqkit/sdk/wire";
 import { ByteReader } from "./byte-reader.ts";
 import { CapsuleParser, CapsuleType, decodeCloseSession, encodeCloseSession } from "./capsule.ts";
 import { H3ConnectionError } from "./errors.ts";

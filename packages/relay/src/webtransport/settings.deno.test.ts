@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeVarint } from "../../../sdk/src/wire/varint.ts";
+import { encodeVarint } from "@moqkit/sdk/wire";
 import { H3, H3ConnectionError } from "./errors.ts";
 import { concatBytes } from "./frames.ts";
 import { decodeSettings, encodeSettings, Setting, type Settings } from "./settings.ts";

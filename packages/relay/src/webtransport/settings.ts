@@ -1,5 +1,5 @@
 // HTTP/3 SETTINGS (RFC 9114 section 7.2.4) with the extensions WebTransport needs.
-import { readVarint, varintLength, writeVarint } from "../../../sdk/src/wire/varint.ts";
+import { readVarint, varintLength, writeVarint } from "@moqkit/sdk/wire";
 import { H3, H3ConnectionError } from "./errors.ts";
 
 export const Setting = {

@@ -1,5 +1,5 @@
 // Byte helpers shared by the webtransport tests only (hex and the PRNG come from the SDK's).
-export { fromHex as hex, seededRandom, toHex } from "../../../sdk/src/wire/test-bytes.ts";
+export { fromHex as hex, seededRandom, toHex } from "@moqkit/sdk-test/wire/test-bytes.ts";
 
 /** A stream delivering `chunks` as they are (empty ones included), then ending. */
 export function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {

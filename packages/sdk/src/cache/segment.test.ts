@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { bytes, flush, watch } from "../../test/cache/test-helpers.ts";
 import { CacheError } from "./error.ts";
 import { createSegment } from "./segment.ts";
-import { bytes, flush, watch } from "./test-helpers.ts";
 
 describe("segment", () => {
   it("gives chunks in the order written, without copying", async () => {

@@ -169,6 +169,13 @@ export class SegmentSubscriber {
     return this.chunkIdAt(this.#state.chunks.length - 1);
   }
 
+  /** The bytes of every chunk written so far. */
+  get byteLength(): number {
+    let total = 0;
+    for (const chunk of this.#state.chunks) total += chunk.byteLength;
+    return total;
+  }
+
   /** How many chunks have been written so far (this reader's position aside). */
   get chunkCount(): number {
     return this.#state.chunks.length;

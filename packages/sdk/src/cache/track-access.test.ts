@@ -1,7 +1,7 @@
 // The cache's non-waiting and random access: what a network publisher needs to answer FETCH,
 // TRACK_STATUS and SUBSCRIBE_OK's largest location, and to learn that nobody reads any more.
-import { describe, expect, it } from "vitest";
-import { bytes } from "./test-helpers.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { bytes } from "../../test/cache/test-helpers.ts";
 import { createTrack } from "./track.ts";
 
 describe("track access", () => {
@@ -114,4 +114,72 @@ describe("chunk headers", () => {
     expect(headers).toEqual([undefined, bytes(9, 9), undefined]);
     expect(reader.chunkHeaderAt(1)).toEqual(bytes(9, 9));
   });
+
+  it("peekNext names the segment tryNextSegment would take, without taking it; expired ones are skipped", () => {
+    vi.useFakeTimers();
+    const [publisher, subscriber] = createTrack("t");
+    expect(subscriber.peekNext()).toBeUndefined();
+    publisher.createSegment({ sequence: 1, priority: 5 }).close();
+    publisher.createSegment({ sequence: 2, priority: 1, expiresMs: 10 }).close();
+    publisher.createSegment({ sequence: 3, priority: 5 }).close();
+    expect(subscriber.peekNext()).toEqual({ sequence: 2, priority: 1 });
+    expect(subscriber.peekNext()).toEqual({ sequence: 2, priority: 1 });
+    vi.advanceTimersByTime(20);
+    expect(subscriber.peekNext()).toEqual({ sequence: 3, priority: 5 });
+    expect(subscriber.tryNextSegment()?.sequence).toBe(3);
+    expect(subscriber.peekNext()).toEqual({ sequence: 1, priority: 5 });
+    expect(subscriber.tryNextSegment()?.sequence).toBe(1);
+    expect(subscriber.peekNext()).toBeUndefined();
+  });
+
+  it("changed() resolves at the next insert or close", async () => {
+    const [publisher, subscriber] = createTrack("t");
+    let woke = 0;
+    void subscriber.changed().then(() => woke++);
+    await Promise.resolve();
+    expect(woke).toBe(0);
+    publisher.createSegment({ sequence: 0, priority: 0 });
+    await Promise.resolve();
+    expect(woke).toBe(1);
+    void subscriber.changed().then(() => woke++);
+    publisher.close();
+    await Promise.resolve();
+    expect(woke).toBe(2);
+  });
+
+  it("cached() counts the segments and chunk bytes the cache holds, not expired ones", () => {
+    vi.useFakeTimers();
+    const [publisher, subscriber] = createTrack("t");
+    const first = publisher.createSegment({ sequence: 0, priority: 0, expiresMs: 10 });
+    first.writeChunk(new Uint8Array(100));
+    first.writeChunk(new Uint8Array(23));
+    publisher.createSegment({ sequence: 1, priority: 0 }).writeChunk(new Uint8Array(7));
+    expect(subscriber.cached()).toEqual({ segments: 2, bytes: 130 });
+    vi.advanceTimersByTime(20);
+    expect(subscriber.cached()).toEqual({ segments: 1, bytes: 7 });
+  });
+
+  it("ended(signal) stops waiting when the signal aborts; without it, waits for the end", async () => {
+    const [publisher, subscriber] = createTrack("t");
+    const stop = new AbortController();
+    let given = false;
+    let ended = false;
+    void publisher.ended(stop.signal).then(() => {
+      given = true;
+    });
+    void publisher.ended().then(() => {
+      ended = true;
+    });
+    publisher.createSegment({ sequence: 0, priority: 0 });
+    await Promise.resolve();
+    expect([given, ended]).toEqual([false, false]);
+    stop.abort();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect([given, ended]).toEqual([true, false]);
+    subscriber.close();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(ended).toBe(true);
+  });
 });
+
+afterEach(() => vi.useRealTimers());

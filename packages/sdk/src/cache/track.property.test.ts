@@ -1,9 +1,9 @@
 // Property tests: random interleavings of inserts, clones, closes, expiries and reads, checked
-// against a simple reference model of rules 2 to 5.
+// against a simple reference model of rules 2 to 5, with and without the keepLatest option.
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { flush, type Settlement, watch } from "../../test/cache/test-helpers.ts";
 import { CacheError } from "./error.ts";
-import { flush, type Settlement, watch } from "./test-helpers.ts";
 import { createTrack, type TrackPublisher, type TrackSubscriber } from "./track.ts";
 
 type Op =
@@ -60,11 +60,18 @@ interface ModelSubscriber {
 /** The reference model: plain sets and linear scans, no heaps, no pruning tricks. */
 class Model {
   time = 0;
+  /** TrackOptions.keepLatest: the segment with the highest sequence ever inserted does not expire. */
+  readonly keepLatest: boolean;
+  latest: number | undefined;
   /** Insertion order; leading expired entries are pruned. */
   slots: ModelSegment[] = [];
   end: "open" | "closed" | CacheError = "open";
   openPublishers = 1;
   openSubscribers = 1;
+
+  constructor(keepLatest: boolean) {
+    this.keepLatest = keepLatest;
+  }
 
   holds(sequence: number): boolean {
     return this.slots.some((slot) => slot.sequence === sequence);
@@ -87,7 +94,10 @@ class Model {
 
   advance(ms: number): void {
     this.time += ms;
-    for (const slot of this.slots) if (slot.deadline <= this.time) slot.expired = true;
+    for (const slot of this.slots) {
+      if (this.keepLatest && slot.sequence === this.latest) continue;
+      if (slot.deadline <= this.time) slot.expired = true;
+    }
     while (this.slots[0]?.expired) this.slots.shift();
   }
 
@@ -120,13 +130,13 @@ function checkSettled(model: Model, subscriber: ModelSubscriber, settlement: Set
   return true;
 }
 
-async function run(ops: Op[]): Promise<void> {
-  const [firstPublisher, firstSubscriber] = createTrack("property");
+async function run(ops: Op[], keepLatest: boolean): Promise<void> {
+  const [firstPublisher, firstSubscriber] = createTrack("property", { keepLatest });
   const publishers: Array<{ handle: TrackPublisher; open: boolean }> = [{ handle: firstPublisher, open: true }];
   const subscribers: ModelSubscriber[] = [
     { handle: firstSubscriber, open: true, unread: new Set(), waiting: undefined },
   ];
-  const model = new Model();
+  const model = new Model(keepLatest);
   const expectClosed = (action: () => unknown) => expect(action).toThrow(expect.objectContaining({ code: "closed" }));
 
   for (const op of ops) {
@@ -147,6 +157,9 @@ async function run(ops: Op[]): Promise<void> {
             expired: false,
           };
           model.slots.push(segment);
+          if (model.latest === undefined || op.sequence > model.latest) model.latest = op.sequence;
+          // With keepLatest the old newest may be overdue: it expires now.
+          model.advance(0);
           for (const subscriber of subscribers) if (subscriber.open) subscriber.unread.add(segment);
         }
         break;
@@ -238,9 +251,13 @@ describe("track cache against a reference model", () => {
 
   it("agrees on order, fan-out, expiry and close for random interleavings", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(opArbitrary, { minLength: 10, maxLength: 80, size: "max" }), async (ops) => {
-        await run(ops);
-      }),
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.array(opArbitrary, { minLength: 10, maxLength: 80, size: "max" }),
+        async (keepLatest, ops) => {
+          await run(ops, keepLatest);
+        },
+      ),
       { numRuns: 300 },
     );
   });

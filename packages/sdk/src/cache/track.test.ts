@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { bytes, flush, watch } from "../../test/cache/test-helpers.ts";
 import { CacheError } from "./error.ts";
 import { createSegment, type SegmentSubscriber } from "./segment.ts";
-import { bytes, flush, watch } from "./test-helpers.ts";
 import { createTrack, type TrackSubscriber } from "./track.ts";
 
 /** Reads `count` segments and returns their sequence numbers, closing each handle. */

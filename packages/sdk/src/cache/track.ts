@@ -35,6 +35,10 @@ class TrackState {
   readonly bySequence = new Map<number, Slot>();
   /** The highest sequence ever inserted (expired or not); undefined before the first insert. */
   latestSequence: number | undefined;
+  /** Whether the newest segment's expiry is deferred while it is the newest (TrackOptions.keepLatest). */
+  readonly keepLatest: boolean;
+  /** With keepLatest: the newest slot, kept out of `expiries` until a newer one is inserted. */
+  kept: Slot | undefined;
   readonly expiries = new Heap<Slot>(expiresSooner);
   timer: ReturnType<typeof setTimeout> | undefined;
   timerDeadline = Number.POSITIVE_INFINITY;
@@ -44,8 +48,9 @@ class TrackState {
   subscribers = 1;
   readonly changed = new Notify();
 
-  constructor(name: string) {
+  constructor(name: string, keepLatest: boolean) {
     this.name = name;
+    this.keepLatest = keepLatest;
   }
 
   /** Absolute position of the first slot not pruned. */
@@ -72,8 +77,18 @@ class TrackState {
     const slot: Slot = { sequence, priority, deadline, segment };
     this.slots.push(slot);
     this.bySequence.set(sequence, slot);
-    if (this.latestSequence === undefined || sequence > this.latestSequence) this.latestSequence = sequence;
-    if (expiresMs !== undefined) {
+    const newest = this.latestSequence === undefined || sequence > this.latestSequence;
+    if (newest) this.latestSequence = sequence;
+    if (this.keepLatest && newest) {
+      const previous = this.kept;
+      this.kept = slot;
+      // The old newest now expires at its own deadline: at once if that has passed.
+      if (previous?.segment !== undefined && previous.deadline !== Number.POSITIVE_INFINITY) {
+        this.expiries.push(previous);
+        this.expireDue();
+        this.schedule();
+      }
+    } else if (expiresMs !== undefined) {
       this.expiries.push(slot);
       this.schedule();
     }
@@ -143,6 +158,7 @@ class TrackState {
     this.head = 0;
     this.bySequence.clear();
     this.expiries.clear();
+    this.kept = undefined;
     this.schedule();
   }
 }
@@ -152,13 +168,30 @@ function release(slot: Slot): void {
   slot.segment = undefined;
 }
 
+/** Options of createTrack. */
+export interface TrackOptions {
+  /**
+   * Keeps the newest segment (the highest sequence number) whatever its time to live: its expiry is
+   * deferred while it is the newest. Once a newer segment is inserted, the old newest expires at its
+   * own deadline (at once if that has passed); an older sequence number inserted later expires as usual.
+   * For tracks written rarely, such as a catalog written once as group 0, that a reader joining
+   * later must still find: a relay's upstream tracks use it. Default false.
+   */
+  keepLatest?: boolean;
+}
+
 /**
  * Creates a track: a named series of segments, read in priority order.
  * The track closes when every publisher or every subscriber handle is closed.
  */
-export function createTrack(name: string): [TrackPublisher, TrackSubscriber] {
+export function createTrack(name: string, options: TrackOptions = {}): [TrackPublisher, TrackSubscriber] {
   if (typeof name !== "string") throw new TypeError(`track name must be a string, got ${typeof name}`);
-  const state = new TrackState(name);
+  if (typeof options !== "object" || options === null) throw new TypeError("track options must be an object");
+  const { keepLatest = false } = options;
+  if (typeof keepLatest !== "boolean") {
+    throw new TypeError(`keepLatest must be a boolean, got ${typeof keepLatest}`);
+  }
+  const state = new TrackState(name, keepLatest);
   return [new TrackPublisher(state), new TrackSubscriber(state, 0, new Heap(moreImportant))];
 }
 
@@ -214,9 +247,16 @@ export class TrackPublisher {
    * Resolves once the track has ended, however it ended: a network publisher uses it to learn
    * that nobody reads any more (then it can unsubscribe upstream).
    */
-  async ended(): Promise<void> {
+  async ended(signal?: AbortSignal): Promise<void> {
     const state = this.#state;
-    while (state.end === undefined) await state.changed.wait();
+    // Stops waiting when `signal` aborts, so a waiter that lost interest does not wake at every change.
+    const aborted =
+      signal === undefined
+        ? undefined
+        : new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+    while (state.end === undefined && signal?.aborted !== true) {
+      await (aborted === undefined ? state.changed.wait() : Promise.race([state.changed.wait(), aborted]));
+    }
   }
 
   clone(): TrackPublisher {
@@ -336,6 +376,47 @@ export class TrackSubscriber {
   /** The highest sequence number inserted so far (even if expired since), or `undefined` before any. */
   get latestSequence(): number | undefined {
     return this.#state.latestSequence;
+  }
+
+  /**
+   * Sequence and priority of the segment the next tryNextSegment() would return, without taking it:
+   * for choosing the most important segment across several tracks.
+   */
+  peekNext(): { sequence: number; priority: number } | undefined {
+    if (this.#closed) throw CacheError.closed("track subscriber is closed");
+    const state = this.#state;
+    state.expireDue();
+    const stop = state.stop;
+    for (let position = Math.max(this.#position, state.start); position < stop; position++) {
+      const slot = state.slotAt(position);
+      if (slot.segment !== undefined) this.#pending.push(slot);
+    }
+    this.#position = stop;
+    for (let slot = this.#pending.peek(); slot !== undefined; slot = this.#pending.peek()) {
+      if (slot.segment !== undefined) return { sequence: slot.sequence, priority: slot.priority };
+      this.#pending.pop();
+    }
+    return undefined;
+  }
+
+  /** Resolves at the track's next change (a segment inserted, the track closed); for waiting on several tracks. */
+  changed(): Promise<void> {
+    return this.#state.changed.wait();
+  }
+
+  /** What the cache holds now: segments not expired, and the bytes of their chunks. */
+  cached(): { segments: number; bytes: number } {
+    const state = this.#state;
+    state.expireDue();
+    let segments = 0;
+    let bytes = 0;
+    for (let position = state.start; position < state.stop; position++) {
+      const segment = state.slotAt(position).segment;
+      if (segment === undefined) continue;
+      segments++;
+      bytes += segment.byteLength;
+    }
+    return { segments, bytes };
   }
 
   /** Whether the track has ended (cleanly or with an error): nothing new will arrive. */

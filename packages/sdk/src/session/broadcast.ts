@@ -36,12 +36,14 @@ export class Broadcast {
   }
 
   /**
-   * Serves `track` under `name`. The broadcast takes the reader (it is never read, only cloned per
-   * subscriber) and closes it on removeTrack() or close().
+   * Serves `track` under `name`. The broadcast keeps a clone of the reader (never read itself, only
+   * cloned per subscriber) and closes that clone on removeTrack() or close(), or when the session
+   * ends; the caller's reader stays the caller's to close.
    */
   addTrack(name: TrackNameInput, track: TrackSubscriber, options: TrackOptions = {}): void {
     if (this.#closed) throw new SessionArgumentError("the broadcast is closed");
     if (!(track instanceof TrackSubscriber)) throw new SessionArgumentError("addTrack needs a TrackSubscriber");
+    if (track.isClosed) throw new SessionArgumentError("addTrack needs an open TrackSubscriber");
     const key = decoder.decode(toTrackName(name));
     if (this.#tracks.has(key)) throw new SessionArgumentError(`the broadcast already has a track named ${key}`);
     const { groupOrder, maxCacheDurationMs } = options;
@@ -51,7 +53,7 @@ export class Broadcast {
     if (maxCacheDurationMs !== undefined && !(Number.isSafeInteger(maxCacheDurationMs) && maxCacheDurationMs >= 0)) {
       throw new SessionArgumentError(`maxCacheDurationMs must be a non-negative integer, got ${maxCacheDurationMs}`);
     }
-    this.#tracks.set(key, { track, groupOrder: groupOrder ?? 2, maxCacheDurationMs });
+    this.#tracks.set(key, { track: track.clone(), groupOrder: groupOrder ?? 2, maxCacheDurationMs });
   }
 
   removeTrack(name: TrackNameInput): void {
@@ -65,7 +67,7 @@ export class Broadcast {
     return this.#tracks.get(decoder.decode(name));
   }
 
-  /** Stops publishing: PUBLISH_NAMESPACE_DONE, and the tracks' readers are closed. */
+  /** Stops publishing: PUBLISH_NAMESPACE_DONE, and the broadcast's clones of the readers are closed. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

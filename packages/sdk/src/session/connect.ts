@@ -1,8 +1,7 @@
 // Opening a session: connect() as a client over the browser's WebTransport (or any constructor
 // with its shape), accept() as a server on a transport someone else accepted.
 import { SessionArgumentError } from "./errors.ts";
-import type { SessionOptions } from "./options.ts";
-import type { Session } from "./session.ts";
+import type { Session, SessionOptions } from "./session.ts";
 import { startClientSession, startServerSession } from "./setup.ts";
 import type { MoqTransport } from "./transport.ts";
 

@@ -33,3 +33,19 @@ export class RequestError extends Error {
 export class SessionArgumentError extends TypeError {
   override readonly name = "SessionArgumentError";
 }
+
+/** A readable message for anything thrown. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The transport's close info ({ closeCode, reason }) as the SessionError the session ends with. */
+export function closeInfoError(info: unknown): SessionError {
+  const { closeCode, reason } = (info ?? {}) as { closeCode?: number; reason?: string };
+  const code = closeCode ?? 0;
+  return new SessionError(
+    code,
+    reason !== undefined && reason !== "" ? reason : `closed by the peer with code ${code}`,
+    { remote: true },
+  );
+}

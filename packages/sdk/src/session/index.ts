@@ -1,12 +1,25 @@
 export { Broadcast, type TrackOptions } from "./broadcast.ts";
 export { accept, type ConnectOptions, connect } from "./connect.ts";
 export { RequestError, SessionArgumentError, SessionError } from "./errors.ts";
-export type { NamespaceInput, TrackNameInput } from "./names.ts";
+// describeNamespace, describeTrack, fullTrackKey: the relay names and keys tracks the way sessions do.
+export {
+  describeNamespace,
+  describeTrack,
+  fullTrackKey,
+  type NamespaceInput,
+  type TrackNameInput,
+} from "./names.ts";
 export { type NamespaceEvent, NamespaceWatcher } from "./namespace-watcher.ts";
-export type { SessionHandler, SessionOptions, SubscribeOptions, TrackStatusInfo } from "./options.ts";
+export type {
+  SubscribeIntoOptions,
+  SubscribeOptions,
+  SubscriptionUpdate,
+  TrackStatusInfo,
+} from "./options.ts";
 export type { SubscriptionInfo } from "./receive.ts";
 export type { FetchRange } from "./serve-fetch.ts";
 export type { ServedTrack } from "./served-track.ts";
-export { Session } from "./session.ts";
+export { Session, type SessionHandler, type SessionOptions } from "./session.ts";
 export { startClientSession, startServerSession } from "./setup.ts";
+export { Subscription } from "./subscription.ts";
 export type { MoqTransport, TransportBidirectionalStream, TransportSendStream } from "./transport.ts";

@@ -1,50 +1,7 @@
-// What a session is configured with, and the hooks that answer the peer's requests.
-import type { TrackSubscriber } from "../cache/index.ts";
-import type { Location, Namespace, SubscribeFilter, TrackName, WireLimits } from "../wire/index.ts";
-import type { SessionError } from "./errors.ts";
-import type { ServedTrack } from "./served-track.ts";
-import type { Session } from "./session.ts";
-
-/** What an application or the relay plugs in to answer the peer's requests. Throw RequestError to refuse. */
-export interface SessionHandler {
-  /** The peer publishes a namespace (PUBLISH_NAMESPACE). */
-  publishNamespace?(session: Session, namespace: Namespace): void | Promise<void>;
-  /** The peer stopped publishing it (PUBLISH_NAMESPACE_DONE), or the session ended. */
-  publishNamespaceDone?(session: Session, namespace: Namespace): void;
-  /** The peer wants the namespaces under `prefix` (SUBSCRIBE_NAMESPACE); announce them with session.publish(). */
-  subscribeNamespace?(session: Session, prefix: Namespace): void | Promise<void>;
-  unsubscribeNamespace?(session: Session, prefix: Namespace): void;
-  /** A track this session does not publish itself: the relay's routing. */
-  resolveTrack?(session: Session, namespace: Namespace, name: TrackName): Promise<ServedTrack>;
-  /** The peer pushes a track (PUBLISH). Without this hook PUBLISH is refused. */
-  publish?(session: Session, namespace: Namespace, name: TrackName, track: TrackSubscriber): void;
-  /** The session ended (after its state is torn down). */
-  closed?(session: Session, error: SessionError): void;
-}
-
-export interface SessionOptions {
-  /** Requests the peer may have open at once (its MAX_REQUEST_ID credit). Default 100. */
-  maxRequests?: number;
-  /** Sent as the MOQT IMPLEMENTATION setup parameter. */
-  implementation?: string;
-  /** How long received groups stay in our cache when the publisher does not say (ms). Default 10 000. */
-  cacheDurationMs?: number;
-  /** How long to wait for the peer's SETUP (ms). Default 10 000. */
-  setupTimeoutMs?: number;
-  handler?: SessionHandler;
-  limits?: Partial<
-    Omit<WireLimits, "maxNamespaceFields" | "maxFullTrackNameBytes" | "maxReasonBytes" | "maxGoAwayUriBytes">
-  >;
-  /** Diagnostics (protocol violations, refused requests). */
-  log?: (line: string) => void;
-  /** Client: a token for the server, sent as the AUTHORIZATION TOKEN setup parameter (USE_VALUE, type 0). */
-  authorizationToken?: string;
-  /**
-   * Server: decides from the client's AUTHORIZATION TOKEN values (those sent by value) whether the
-   * session may proceed; false closes it with UNAUTHORIZED before SERVER_SETUP.
-   */
-  authorize?: (tokens: string[]) => boolean;
-}
+// What a request of ours is made with (subscribe, its updates) and what TRACK_STATUS answers.
+// The session's own options and handler hooks live with the Session (session.ts).
+import type { TrackPublisher } from "../cache/index.ts";
+import type { Location, SubscribeFilter } from "../wire/index.ts";
 
 export interface SubscribeOptions {
   /** 0..255, lower is more important. Default 128. */
@@ -58,6 +15,25 @@ export interface SubscribeOptions {
    * be stale). Default: the publisher's own limit (each group's time to live).
    */
   deliveryTimeoutMs?: number;
+}
+
+/** subscribe() into a track the caller owns. */
+export interface SubscribeIntoOptions extends SubscribeOptions {
+  /**
+   * Groups go into this track (through a clone of the handle) instead of one the session makes. The
+   * session never ends it: closing the subscription or the session closes only its clone (and cuts
+   * the group being received), so another session can carry on filling it. A group the track
+   * already holds (same group ID) is skipped. When every reader of the track is gone: UNSUBSCRIBE.
+   */
+  into: TrackPublisher;
+}
+
+/** SUBSCRIBE_UPDATE: what may change (left out = unchanged). */
+export interface SubscriptionUpdate {
+  /** 0..255, lower is more important. */
+  priority?: number;
+  /** false pauses delivery, true resumes it. */
+  forward?: boolean;
 }
 
 export interface TrackStatusInfo {

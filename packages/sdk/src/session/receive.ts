@@ -14,16 +14,34 @@ import {
   readSubgroupObject,
   StreamEndedEarly,
   type StreamReader,
+  StreamResetCode,
   type SubgroupHeader,
   SubscribeErrorCode,
   type SubscribeFilter,
   type WireLimits,
 } from "../wire/index.ts";
-import { RequestError } from "./errors.ts";
+import { errorText, RequestError } from "./errors.ts";
 import { filterStart } from "./filter.ts";
 import { streamErrorCode } from "./transport.ts";
 
-type Settle = { resolve: (info: SubscriptionInfo) => void; reject: (error: Error) => void };
+export type Settle = { resolve: (info: SubscriptionInfo) => void; reject: (error: Error) => void };
+
+/** How received groups are kept (SessionOptions: cacheDurationMs, maxCacheDurationMs, ownObjectBuffers). */
+export interface ReceivePolicy {
+  /** When the publisher does not say (ms). */
+  cacheDurationMs: number | undefined;
+  /** Whatever the publisher says (ms). */
+  maxCacheDurationMs: number | undefined;
+  /** Copy each object once into an exact-size buffer of its own. */
+  ownObjectBuffers: boolean;
+}
+
+/** An object's payload as the cache keeps it: a view into the network read, or (policy) a buffer of its own. */
+function kept(payload: Uint8Array, policy: ReceivePolicy): Uint8Array {
+  if (!policy.ownObjectBuffers) return payload;
+  const whole = payload.byteOffset === 0 && payload.byteLength === payload.buffer.byteLength;
+  return whole ? payload : payload.slice();
+}
 
 /** What SUBSCRIBE_OK (or PUBLISH) told us about the track. */
 export interface SubscriptionInfo {
@@ -55,9 +73,21 @@ export function refusalError(
     : CacheError.reset(code, message);
 }
 
-/** Chooses how long received groups live in the cache: the publisher's MAX_CACHE_DURATION, else ours. */
-export function cacheDuration(parameters: readonly Parameter[], fallbackMs: number | undefined): number | undefined {
-  return intParameter(parameters, MessageParameter.MAX_CACHE_DURATION) ?? fallbackMs;
+/** Any error as the CacheError a track or segment closes with. */
+export function toCacheError(error: unknown): CacheError {
+  if (error instanceof CacheError) return error;
+  return CacheError.reset(StreamResetCode.SESSION_CLOSED, errorText(error));
+}
+
+/**
+ * Chooses how long received groups live in the cache: the publisher's MAX_CACHE_DURATION, else ours,
+ * and never more than our upper bound.
+ */
+export function cacheDuration(parameters: readonly Parameter[], policy: ReceivePolicy): number | undefined {
+  const chosen = intParameter(parameters, MessageParameter.MAX_CACHE_DURATION) ?? policy.cacheDurationMs;
+  const cap = policy.maxCacheDurationMs;
+  if (cap === undefined) return chosen;
+  return chosen === undefined ? cap : Math.min(chosen, cap);
 }
 
 /** Writes one subgroup stream's objects into a segment of `track`. Protocol violations propagate. */
@@ -68,6 +98,7 @@ async function receiveSubgroup(
   reader: StreamReader,
   expiresMs: number | undefined,
   limits: WireLimits,
+  policy: ReceivePolicy,
 ): Promise<{ endOfTrack: boolean }> {
   let segment: SegmentPublisher;
   const open = groups.get(header.groupId);
@@ -90,7 +121,8 @@ async function receiveSubgroup(
       previous = object.objectId;
       // The object ID goes with the chunk, so a relay forwards it unchanged.
       // Extension headers travel with the chunk: a relay forwards them unchanged (the draft's Object Extension Header section).
-      if (object.status === ObjectStatus.NORMAL) segment.writeChunk(object.payload, object.objectId, object.extensions);
+      if (object.status === ObjectStatus.NORMAL)
+        segment.writeChunk(kept(object.payload, policy), object.objectId, object.extensions);
       else if (object.status === ObjectStatus.END_OF_TRACK) endOfTrack = true;
     }
     segment.close();
@@ -110,22 +142,24 @@ async function receiveSubgroup(
   return { endOfTrack };
 }
 
-/** One SUBSCRIBE (or accepted PUBLISH) of ours: receives its groups into a cache track. */
+/**
+ * One SUBSCRIBE (or accepted PUBLISH) of ours: receives its groups into a cache track through the
+ * session's own publisher handle. When the session made the track (`ownsTrack`), the track ends with
+ * the subscription; otherwise only the handle is closed and the caller's track carries on.
+ */
 export class ReceivedSubscription {
   readonly requestId: number;
   readonly track: TrackPublisher;
   readonly description: string;
   readonly filter: SubscribeFilter;
-  /** What we last asked for (SUBSCRIBE, then SUBSCRIBE_UPDATE). */
-  priority: number;
-  forward = true;
   info: SubscriptionInfo | undefined;
+  readonly #ownsTrack: boolean;
   readonly #limits: WireLimits;
-  readonly #fallbackCacheMs: number | undefined;
+  readonly #policy: ReceivePolicy;
   readonly #groups = new Map<number, SegmentPublisher>();
   /** Groups whose objects come as datagrams, still open. */
   readonly #datagramGroups = new Map<number, SegmentPublisher>();
-  readonly #onFinished: () => void;
+  readonly #onFinished: (error: CacheError | null) => void;
   readonly #settle: Settle | undefined;
   #streamsSeen = 0;
   #streamsOpen = 0;
@@ -139,21 +173,23 @@ export class ReceivedSubscription {
     track: TrackPublisher;
     description: string;
     limits: WireLimits;
-    cacheDurationMs: number | undefined;
-    onFinished: () => void;
+    policy: ReceivePolicy;
+    /** Told once, with how it ended (null = cleanly). */
+    onFinished: (error: CacheError | null) => void;
     /** Told the publisher's answer. */
     settle?: Settle;
     filter?: SubscribeFilter;
-    priority?: number;
+    /** Whether the track ends with the subscription (default true); false closes only `track`. */
+    ownsTrack?: boolean;
   }) {
     this.requestId = options.requestId;
     this.filter = options.filter ?? { type: "largest_object" };
-    this.priority = options.priority ?? 128;
     this.track = options.track;
+    this.#ownsTrack = options.ownsTrack ?? true;
     this.description = options.description;
     this.#settle = options.settle;
     this.#limits = options.limits;
-    this.#fallbackCacheMs = options.cacheDurationMs;
+    this.#policy = options.policy;
     this.#onFinished = options.onFinished;
   }
 
@@ -172,13 +208,14 @@ export class ReceivedSubscription {
   }
 
   accepted(info: Omit<SubscriptionInfo, "cacheDurationMs">, parameters: readonly Parameter[]): void {
-    this.info = { ...info, cacheDurationMs: cacheDuration(parameters, this.#fallbackCacheMs) };
+    this.info = { ...info, cacheDurationMs: cacheDuration(parameters, this.#policy) };
     this.#settle?.resolve(this.info);
   }
 
   refused(code: number, reason: string): void {
     this.#settle?.reject(new RequestError(code, reason));
-    this.#finish(refusalError(code, reason));
+    const error = refusalError(code, reason);
+    this.#finish(error, error);
   }
 
   /** PUBLISH_DONE: ends the track once the streams it counts have arrived (or after a grace period). */
@@ -222,8 +259,9 @@ export class ReceivedSubscription {
         this.#groups,
         header,
         reader,
-        this.info?.cacheDurationMs ?? this.#fallbackCacheMs,
+        this.info?.cacheDurationMs ?? cacheDuration([], this.#policy),
         this.#limits,
+        this.#policy,
       );
       if (endOfTrack && this.#endError === undefined) this.#endError = null;
     } finally {
@@ -245,7 +283,7 @@ export class ReceivedSubscription {
         segment = this.track.createSegment({
           sequence: datagram.groupId,
           priority: datagram.publisherPriority,
-          expiresMs: this.info?.cacheDurationMs ?? this.#fallbackCacheMs,
+          expiresMs: this.info?.cacheDurationMs ?? cacheDuration([], this.#policy),
         });
       } catch {
         return; // a late datagram of a group already received, or nobody reads any more
@@ -261,7 +299,7 @@ export class ReceivedSubscription {
     const status = datagram.status ?? ObjectStatus.NORMAL;
     if (status === ObjectStatus.NORMAL) {
       try {
-        segment.writeChunk(datagram.payload, datagram.objectId, datagram.extensions);
+        segment.writeChunk(kept(datagram.payload, this.#policy), datagram.objectId, datagram.extensions);
       } catch {
         // out of order within the group: dropped
       }
@@ -274,27 +312,36 @@ export class ReceivedSubscription {
     if (status === ObjectStatus.END_OF_TRACK && this.#endError === undefined) this.#endError = null;
   }
 
-  /** Ends the track now (UNSUBSCRIBE sent, or the session closed). */
-  abandon(error: CacheError | null): void {
-    this.#finish(error);
+  /**
+   * Ends it now (UNSUBSCRIBE sent, or the session closed): groups still arriving end with `error`
+   * (or as cancelled), and an unanswered SUBSCRIBE is rejected with `reason` (default `error`).
+   */
+  abandon(error: CacheError | null, reason?: Error): void {
+    this.#finish(error, error ?? CacheError.reset(StreamResetCode.CANCELLED, "unsubscribed"), reason);
   }
 
   #maybeFinish(): void {
     if (this.#expectedStreams === undefined || this.#streamsOpen > 0) return;
-    if (this.#streamsSeen >= this.#expectedStreams) this.#finish(this.#endError ?? null);
+    if (this.#streamsSeen >= this.#expectedStreams) {
+      const error = this.#endError ?? null;
+      this.#finish(error, error);
+    }
   }
 
-  #finish(error: CacheError | null): void {
+  /** `cut` ends the groups still open (null: they end cleanly). */
+  #finish(error: CacheError | null, cut: CacheError | null, reason?: Error): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#settle?.reject(error ?? new CacheError("closed", { message: "the subscription ended before SUBSCRIBE_OK" }));
+    this.#settle?.reject(
+      reason ?? error ?? new CacheError("closed", { message: "the subscription ended before SUBSCRIBE_OK" }),
+    );
     if (this.#graceTimer !== undefined) clearTimeout(this.#graceTimer);
-    for (const segment of [...this.#groups.values(), ...this.#datagramGroups.values()])
-      segment.close(error ?? undefined);
+    for (const segment of [...this.#groups.values(), ...this.#datagramGroups.values()]) segment.close(cut ?? undefined);
     this.#groups.clear();
     this.#datagramGroups.clear();
-    this.track.close(error ?? undefined);
-    this.#onFinished();
+    // A track the caller owns is not ended: it only loses this session's handle.
+    this.track.close(this.#ownsTrack ? (error ?? undefined) : undefined);
+    this.#onFinished(error);
   }
 }
 
@@ -303,7 +350,7 @@ export class ReceivedFetch {
   readonly requestId: number;
   readonly track: TrackPublisher;
   readonly #limits: WireLimits;
-  readonly #cacheDurationMs: number | undefined;
+  readonly #policy: ReceivePolicy;
   readonly #onFinished: () => void;
   #finished = false;
   #reader: StreamReader | undefined;
@@ -312,13 +359,13 @@ export class ReceivedFetch {
     requestId: number;
     track: TrackPublisher;
     limits: WireLimits;
-    cacheDurationMs: number | undefined;
+    policy: ReceivePolicy;
     onFinished: () => void;
   }) {
     this.requestId = options.requestId;
     this.track = options.track;
     this.#limits = options.limits;
-    this.#cacheDurationMs = options.cacheDurationMs;
+    this.#policy = options.policy;
     this.#onFinished = options.onFinished;
   }
 
@@ -340,11 +387,11 @@ export class ReceivedFetch {
           segment = this.track.createSegment({
             sequence: group,
             priority: object.publisherPriority,
-            expiresMs: this.#cacheDurationMs,
+            expiresMs: cacheDuration([], this.#policy),
           });
         }
         if (object.status === ObjectStatus.NORMAL)
-          segment?.writeChunk(object.payload, object.objectId, object.extensions);
+          segment?.writeChunk(kept(object.payload, this.#policy), object.objectId, object.extensions);
       }
       segment?.close();
       this.#finish(null);

@@ -23,6 +23,16 @@ describe("OutgoingRequestIds", () => {
     expect(blocked).toEqual([5, 7]);
   });
 
+  it("knows which IDs it has handed out (a late reply to an ended request of ours is no violation)", async () => {
+    const ids = new OutgoingRequestIds(0, () => {});
+    ids.grant(10, true);
+    expect(ids.used(0)).toBe(false);
+    await ids.allocate();
+    await ids.allocate();
+    expect([0, 1, 2, 3, 4].map((id) => ids.used(id))).toEqual([true, false, true, false, false]);
+    expect(ids.used(-2)).toBe(false);
+  });
+
   it("refuses a MAX_REQUEST_ID that does not grow", () => {
     const ids = new OutgoingRequestIds(0, () => {});
     ids.grant(10, true);

@@ -43,6 +43,11 @@ export class OutgoingRequestIds {
     for (const wake of waiters) wake();
   }
 
+  /** Whether `id` has been handed out (a reply may name a request we have since ended). */
+  used(id: number): boolean {
+    return Number.isSafeInteger(id) && id >= 0 && id < this.#next && (id & 1) === (this.#next & 1);
+  }
+
   /** Wakes every waiter so it can see the session has ended. */
   abort(): void {
     this.grant(Number.MAX_SAFE_INTEGER, true);

@@ -16,10 +16,9 @@ import {
   TokenAliasType,
 } from "../wire/index.ts";
 import { ControlStream } from "./control.ts";
-import { SessionError } from "./errors.ts";
-import type { SessionOptions } from "./options.ts";
+import { closeInfoError, errorText, SessionError } from "./errors.ts";
 import { IncomingRequestIds, OutgoingRequestIds } from "./request-ids.ts";
-import { CLOSE_GRACE_MS, closeInfoError, describe, Session } from "./session.ts";
+import { CLOSE_GRACE_MS, Session, type SessionOptions } from "./session.ts";
 import type { MoqTransport, TransportBidirectionalStream } from "./transport.ts";
 
 /** Runs the client side of setup on `transport` (already ready). */
@@ -198,7 +197,7 @@ function failSetup(transport: MoqTransport, error: unknown): void {
   const code =
     error instanceof SessionError || error instanceof ProtocolViolation ? error.code : SessionErrorCode.INTERNAL_ERROR;
   try {
-    transport.close({ closeCode: code, reason: describe(error).slice(0, 1024) });
+    transport.close({ closeCode: code, reason: errorText(error).slice(0, 1024) });
   } catch {
     // already closed
   }

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { bytes, datagramFields, fromHex, hex, streamOf, u8, utf8, varint } from "../../test/wire/test-helpers.ts";
 import { readDataStreamHeader } from "./data-stream.ts";
 import { decodeObjectDatagram, encodeObjectDatagram, type ObjectDatagram } from "./datagram.ts";
 import { EncodeError, ProtocolViolation, SessionErrorCode } from "./error.ts";
@@ -14,7 +15,6 @@ import {
   type SubgroupHeader,
   type SubgroupObject,
 } from "./subgroup.ts";
-import { bytes, datagramFields, fromHex, hex, streamOf, u8, utf8, varint } from "./test-helpers.ts";
 import { ObjectStatus } from "./types.ts";
 
 const PV = SessionErrorCode.PROTOCOL_VIOLATION;

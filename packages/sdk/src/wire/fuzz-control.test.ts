@@ -6,10 +6,10 @@
 // structured values per run would make 10,000 runs per type too slow for the suite's budget.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, it } from "vitest";
+import { hex, messages, mutateWithSeed, randomBytes } from "../../test/wire/test-helpers.ts";
 import { ProtocolViolation } from "./error.ts";
 import { type ControlMessage, decodeControlMessage, encodeControlMessage, MessageType } from "./message.ts";
 import { Reader } from "./reader.ts";
-import { hex, messages, mutateWithSeed, randomBytes } from "./test-helpers.ts";
 
 const RUNS = 10_000;
 const POOL = 200;

@@ -3,14 +3,6 @@
 // within a bounded number of reads, and nothing is allocated beyond the bytes received.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readDataStreamHeader } from "./data-stream.ts";
-import { decodeObjectDatagram, encodeObjectDatagram } from "./datagram.ts";
-import { ProtocolViolation } from "./error.ts";
-import { encodeFetchHeader, encodeFetchObjectHeader, readFetchObject } from "./fetch-stream.ts";
-import { encodeControlMessage, readControlMessage } from "./message.ts";
-import { encodeExtensionHeaders } from "./parameters.ts";
-import { StreamReader } from "./stream-reader.ts";
-import { encodeSubgroupHeader, encodeSubgroupObjectHeader, readSubgroupObject } from "./subgroup.ts";
 import {
   anyMessage,
   bytes,
@@ -24,7 +16,15 @@ import {
   u8,
   utf8,
   varint,
-} from "./test-helpers.ts";
+} from "../../test/wire/test-helpers.ts";
+import { readDataStreamHeader } from "./data-stream.ts";
+import { decodeObjectDatagram, encodeObjectDatagram } from "./datagram.ts";
+import { ProtocolViolation } from "./error.ts";
+import { encodeFetchHeader, encodeFetchObjectHeader, readFetchObject } from "./fetch-stream.ts";
+import { encodeControlMessage, readControlMessage } from "./message.ts";
+import { encodeExtensionHeaders } from "./parameters.ts";
+import { StreamReader } from "./stream-reader.ts";
+import { encodeSubgroupHeader, encodeSubgroupObjectHeader, readSubgroupObject } from "./subgroup.ts";
 import { ObjectStatus } from "./types.ts";
 
 const RUNS = 10_000;

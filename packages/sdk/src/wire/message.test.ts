@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { fromHex, hex, messages, streamOf, utf8 } from "../../test/wire/test-helpers.ts";
 import { EncodeError, ProtocolViolation, SessionErrorCode } from "./error.ts";
 import {
   type ControlMessage,
@@ -11,7 +12,6 @@ import {
 import { namespaceFromStrings } from "./namespace.ts";
 import { SetupParameter } from "./parameters.ts";
 import { StreamReader } from "./stream-reader.ts";
-import { fromHex, hex, messages, streamOf, utf8 } from "./test-helpers.ts";
 import { MAX_VARINT } from "./varint.ts";
 import { DRAFT_14 } from "./version.ts";
 

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { fromHex, hex, namespacePrefix } from "../../test/wire/test-helpers.ts";
 import { EncodeError, ProtocolViolation } from "./error.ts";
 import {
   isPrefix,
@@ -13,7 +14,6 @@ import {
   writeNamespace,
 } from "./namespace.ts";
 import { Reader } from "./reader.ts";
-import { fromHex, hex, namespacePrefix } from "./test-helpers.ts";
 import { Writer } from "./writer.ts";
 
 describe("namespaces", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { fromHex, hex, utf8 } from "../../test/wire/test-helpers.ts";
 import { EncodeError, ProtocolViolation, SessionErrorCode } from "./error.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 import {
@@ -16,7 +17,6 @@ import {
   writeParameters,
 } from "./parameters.ts";
 import { Reader } from "./reader.ts";
-import { fromHex, hex, utf8 } from "./test-helpers.ts";
 import { Writer } from "./writer.ts";
 
 describe("parameters", () => {

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { fromHex, hex, varint } from "../../test/wire/test-helpers.ts";
 import { EncodeError, ProtocolViolation, SessionErrorCode } from "./error.ts";
 import { Reader } from "./reader.ts";
-import { fromHex, hex, varint } from "./test-helpers.ts";
 import { MAX_VARINT } from "./varint.ts";
 import { Writer } from "./writer.ts";
 

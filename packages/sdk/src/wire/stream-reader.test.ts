@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { spyOnAllocations, streamOf, varint } from "../../test/wire/test-helpers.ts";
 import { ProtocolViolation } from "./error.ts";
 import { Reader } from "./reader.ts";
 import { StreamReader } from "./stream-reader.ts";
-import { spyOnAllocations, streamOf, varint } from "./test-helpers.ts";
 import { Writer } from "./writer.ts";
 
 describe("StreamReader", () => {

@@ -1,10 +1,16 @@
 // Helpers for the wire tests: byte streams in chosen chunks, an allocation spy, and fast-check
 // arbitraries for every control message and object form.
 import fc from "fast-check";
-import { ProtocolViolation } from "./error.ts";
-import type { ControlMessage, ControlMessageKind } from "./message.ts";
+import { ProtocolViolation } from "../../src/wire/error.ts";
+import type { ControlMessage, ControlMessageKind } from "../../src/wire/message.ts";
+import {
+  type Location,
+  type Namespace,
+  ObjectStatus,
+  type Parameter,
+  type SubscribeFilter,
+} from "../../src/wire/types.ts";
 import { seededRandom } from "./test-bytes.ts";
-import { type Location, type Namespace, ObjectStatus, type Parameter, type SubscribeFilter } from "./types.ts";
 
 export { fromHex, toHex as hex } from "./test-bytes.ts";
 /** A small seeded PRNG: fuzz inputs derived from one integer are cheap to generate. */
