@@ -158,6 +158,34 @@ describe("WorkerClient with an inline worker", () => {
     pull.close();
   });
 
+  it("moves to a new session at once when the relay sends GOAWAY", async () => {
+    const upstream = relay();
+    const client = inlineClient(upstream.connect);
+    const states: StateChange[] = [];
+    client.onState((change) => states.push(change));
+    // A long first delay: a GOAWAY must not wait for it.
+    await client.connect("https://relay.test/", { liveness: { intervalMs: 0 }, reconnect: { initialDelayMs: 5_000 } });
+    const track = await client.subscribe({ namespace: NAMESPACE, name: "data" });
+    const pull = client.pull([track]);
+    const started = Date.now();
+    upstream.servers[0]?.goAway("");
+    await within(
+      (async () => {
+        while (client.state.sessions < 2 || client.state.state !== "connected")
+          await new Promise((resolve) => setTimeout(resolve, 5));
+      })(),
+      1_000,
+    );
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(states[2]?.error?.message).toMatch(/GOAWAY/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    write(upstream.input, 4, 0, [64]);
+    const segment = await within(pull.next());
+    expect(segment?.sequence).toBe(4);
+    expect(await within(readAll(segment as PulledSegment))).toEqual([bytesOf(4, 0, 64)]);
+    pull.close();
+  });
+
   it("answers a bad message with a bad-request error and keeps working", async () => {
     const upstream = relay();
     const client = inlineClient(upstream.connect);
