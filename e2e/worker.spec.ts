@@ -52,16 +52,30 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, tim
 
 const uniqueNamespace = () => ["e2e", `worker-${Date.now()}-${Math.floor(Math.random() * 1e6)}`];
 
-test("chunks arrive intact and in order, transferred out of the publisher page; a second pull is unaffected", async ({
-  browser,
-}) => {
+interface PagePair {
+  publisher: Page;
+  viewer: Page;
+  /** The publisher's track in its worker, and the viewer's subscription to it in its own. */
+  trackId: number;
+  viewerTrack: number;
+}
+
+/** A publisher page and a viewer page, each connected through the relay, the viewer subscribed. */
+async function publisherAndViewer(browser: Browser, viewerParameters: object = {}): Promise<PagePair> {
   const publisher = await openPage(browser);
   const viewer = await openPage(browser);
   const namespace = uniqueNamespace();
   await connect(publisher, relay.port);
-  await connect(viewer, relay.port);
+  await connect(viewer, relay.port, viewerParameters);
   const trackId = await publisher.evaluate((ns) => workerPage.publish(ns, "data"), namespace);
   const viewerTrack = await viewer.evaluate((ns) => workerPage.subscribe(ns, "data"), namespace);
+  return { publisher, viewer, trackId, viewerTrack };
+}
+
+test("chunks arrive intact and in order, transferred out of the publisher page; a second pull is unaffected", async ({
+  browser,
+}) => {
+  const { publisher, viewer, trackId, viewerTrack } = await publisherAndViewer(browser);
   const [first, second] = await viewer.evaluate((id) => [workerPage.pull([id]), workerPage.pull([id])], viewerTrack);
 
   // Sizes include an empty chunk, one past a QUIC packet, and 64 KiB.
@@ -103,13 +117,7 @@ test("chunks arrive intact and in order, transferred out of the publisher page; 
 });
 
 test("with three segments waiting, the most important is pulled first", async ({ browser }) => {
-  const publisher = await openPage(browser);
-  const viewer = await openPage(browser);
-  const namespace = uniqueNamespace();
-  await connect(publisher, relay.port);
-  await connect(viewer, relay.port);
-  const trackId = await publisher.evaluate((ns) => workerPage.publish(ns, "data"), namespace);
-  const viewerTrack = await viewer.evaluate((ns) => workerPage.subscribe(ns, "data"), namespace);
+  const { publisher, viewer, trackId, viewerTrack } = await publisherAndViewer(browser);
   await new Promise((resolve) => setTimeout(resolve, 300));
   const waiting: [number, number][] = [
     [0, 5],
@@ -147,13 +155,7 @@ test("with three segments waiting, the most important is pulled first", async ({
 });
 
 test("a page that stops pulling keeps the worker's memory bounded: segments expire there", async ({ browser }) => {
-  const publisher = await openPage(browser);
-  const viewer = await openPage(browser);
-  const namespace = uniqueNamespace();
-  await connect(publisher, relay.port);
-  await connect(viewer, relay.port, { cacheDurationMs: 500 });
-  const trackId = await publisher.evaluate((ns) => workerPage.publish(ns, "data"), namespace);
-  const viewerTrack = await viewer.evaluate((ns) => workerPage.subscribe(ns, "data"), namespace);
+  const { publisher, viewer, trackId, viewerTrack } = await publisherAndViewer(browser, { cacheDurationMs: 500 });
   const pullId = await viewer.evaluate((id) => workerPage.pull([id]), viewerTrack);
   // 20 segments/s of 16 KiB for 4 s: 1.3 MB offered; the viewer stops pulling after the first second.
   await publisher.evaluate((id) => workerPage.startWriting(id, 0, 50, 16_384, 1_000), trackId);
@@ -181,14 +183,8 @@ test("a page that stops pulling keeps the worker's memory bounded: segments expi
 test("the relay killed and started again on the same port: both pages resume within 2 s of it being back", async ({
   browser,
 }) => {
-  const publisher = await openPage(browser);
-  const viewer = await openPage(browser);
-  const namespace = uniqueNamespace();
   const port = relay.port;
-  await connect(publisher, port);
-  await connect(viewer, port);
-  const trackId = await publisher.evaluate((ns) => workerPage.publish(ns, "data"), namespace);
-  const viewerTrack = await viewer.evaluate((ns) => workerPage.subscribe(ns, "data"), namespace);
+  const { publisher, viewer, trackId, viewerTrack } = await publisherAndViewer(browser);
   const pullId = await viewer.evaluate((id) => workerPage.pull([id]), viewerTrack);
   await publisher.evaluate((id) => workerPage.startWriting(id, 0, 50, 1_000, 1_000), trackId);
   const before = await until(
@@ -242,13 +238,7 @@ test("the relay killed and started again on the same port: both pages resume wit
 test("a relay that stops answering (SIGSTOP) is noticed by the liveness check, and both pages come back after SIGCONT", async ({
   browser,
 }) => {
-  const publisher = await openPage(browser);
-  const viewer = await openPage(browser);
-  const namespace = uniqueNamespace();
-  await connect(publisher, relay.port);
-  await connect(viewer, relay.port);
-  const trackId = await publisher.evaluate((ns) => workerPage.publish(ns, "data"), namespace);
-  const viewerTrack = await viewer.evaluate((ns) => workerPage.subscribe(ns, "data"), namespace);
+  const { publisher, viewer, trackId, viewerTrack } = await publisherAndViewer(browser);
   const pullId = await viewer.evaluate((id) => workerPage.pull([id]), viewerTrack);
   await publisher.evaluate((id) => workerPage.startWriting(id, 0, 50, 1_000, 1_000), trackId);
   await until(

@@ -325,19 +325,9 @@ export class TrackSubscriber {
   async nextSegment(): Promise<SegmentSubscriber | undefined> {
     if (this.#closed) throw CacheError.closed("track subscriber is closed");
     const state = this.#state;
-    const pending = this.#pending;
     for (;;) {
-      state.expireDue();
-      const stop = state.stop;
-      for (let position = Math.max(this.#position, state.start); position < stop; position++) {
-        const slot = state.slotAt(position);
-        if (slot.segment !== undefined) pending.push(slot);
-      }
-      this.#position = stop;
-
-      for (let slot = pending.pop(); slot !== undefined; slot = pending.pop()) {
-        if (slot.segment !== undefined) return slot.segment.clone();
-      }
+      const next = this.#take();
+      if (next !== undefined) return next;
 
       if (state.end === null) return undefined;
       if (state.end !== undefined) throw state.end;
@@ -352,18 +342,7 @@ export class TrackSubscriber {
    */
   tryNextSegment(): SegmentSubscriber | undefined {
     if (this.#closed) throw CacheError.closed("track subscriber is closed");
-    const state = this.#state;
-    state.expireDue();
-    const stop = state.stop;
-    for (let position = Math.max(this.#position, state.start); position < stop; position++) {
-      const slot = state.slotAt(position);
-      if (slot.segment !== undefined) this.#pending.push(slot);
-    }
-    this.#position = stop;
-    for (let slot = this.#pending.pop(); slot !== undefined; slot = this.#pending.pop()) {
-      if (slot.segment !== undefined) return slot.segment.clone();
-    }
-    return undefined;
+    return this.#take();
   }
 
   /** A new handle on the cached segment with this sequence number, or `undefined` if it is not (or no longer) cached. */
@@ -384,6 +363,15 @@ export class TrackSubscriber {
    */
   peekNext(): { sequence: number; priority: number } | undefined {
     if (this.#closed) throw CacheError.closed("track subscriber is closed");
+    const slot = this.#top();
+    return slot === undefined ? undefined : { sequence: slot.sequence, priority: slot.priority };
+  }
+
+  /**
+   * The most important slot this reader has not been given, left on its heap: expires what is due,
+   * takes in slots inserted since the last look, and drops expired ones from the top.
+   */
+  #top(): Slot | undefined {
     const state = this.#state;
     state.expireDue();
     const stop = state.stop;
@@ -393,10 +381,18 @@ export class TrackSubscriber {
     }
     this.#position = stop;
     for (let slot = this.#pending.peek(); slot !== undefined; slot = this.#pending.peek()) {
-      if (slot.segment !== undefined) return { sequence: slot.sequence, priority: slot.priority };
+      if (slot.segment !== undefined) return slot;
       this.#pending.pop();
     }
     return undefined;
+  }
+
+  /** Takes the most important segment ready now, as a new handle. */
+  #take(): SegmentSubscriber | undefined {
+    const slot = this.#top();
+    if (slot === undefined) return undefined;
+    this.#pending.pop();
+    return slot.segment?.clone();
   }
 
   /** Resolves at the track's next change (a segment inserted, the track closed); for waiting on several tracks. */

@@ -1,6 +1,7 @@
 // The page's API to a moqkit worker, the same whether the worker runs as a dedicated Worker or
 // inline on a MessagePort. Requests carry ids; a reply whose id nobody waits for (the request was
 // given up, or the worker restarted) is dropped, as are events of pulls and segments already closed.
+import { Notify } from "../cache/notify.ts";
 import { WorkerArgumentError, WorkerError } from "./errors.ts";
 import { startInlineWorker } from "./inline.ts";
 import type {
@@ -396,7 +397,7 @@ export class PulledSegment {
   readonly #chunks: Uint8Array[] = [];
   #end: WorkerError | null | undefined;
   #released = false;
-  #wake: (() => void) | undefined;
+  readonly #changed = new Notify();
 
   /** @internal */
   constructor(trackId: number, sequence: number, priority: number, release: () => void) {
@@ -420,9 +421,7 @@ export class PulledSegment {
         this.cancel();
         throw this.#end;
       }
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
+      await this.#changed.wait();
     }
   }
 
@@ -452,9 +451,7 @@ export class PulledSegment {
   }
 
   #wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    this.#changed.notify();
   }
 }
 
@@ -467,7 +464,7 @@ export class Pull {
   readonly #ready: PulledSegment[] = [];
   #error: Error | undefined;
   #closed = false;
-  #wake: (() => void) | undefined;
+  readonly #changed = new Notify();
 
   /** @internal */
   constructor(pullId: number, send: (message: WorkerRequest) => void, onClose: () => void) {
@@ -483,9 +480,7 @@ export class Pull {
       if (segment !== undefined) return segment;
       if (this.#error !== undefined) throw this.#error;
       if (this.#closed) return undefined;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
+      await this.#changed.wait();
     }
   }
 
@@ -538,9 +533,7 @@ export class Pull {
   }
 
   #wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    this.#changed.notify();
   }
 }
 

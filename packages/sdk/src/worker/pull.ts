@@ -4,6 +4,7 @@
 // whole segment. Credit bounds how many segments of one track may be open at once; a segment's credit
 // returns when the page releases it. What the page never takes stays in the cache and expires there.
 import type { SegmentSubscriber, TrackSubscriber } from "../cache/index.ts";
+import { Notify } from "../cache/notify.ts";
 import { toErrorInfo } from "./errors.ts";
 import type { ErrorInfo } from "./protocol.ts";
 
@@ -41,7 +42,8 @@ export class Pull {
   readonly #open = new Map<number, OpenSegment>();
   readonly #openPerTrack = new Map<number, number>();
   #closed = false;
-  #wake: (() => void) | undefined;
+  /** Wakes the pull's loop: a segment released, a track removed, the pull closed. */
+  readonly #wake = new Notify();
   /** Segments handed over so far. */
   opened = 0;
 
@@ -127,11 +129,7 @@ export class Pull {
 
   /** Waits for a new segment in a track with credit left, a release, or close. */
   #changed(): Promise<void> {
-    const waits: Promise<unknown>[] = [
-      new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      }),
-    ];
+    const waits: Promise<unknown>[] = [this.#wake.wait()];
     for (const source of this.#sources) {
       if ((this.#openPerTrack.get(source.trackId) ?? 0) < this.#credit && !source.reader.isClosed)
         waits.push(source.reader.changed());
@@ -140,9 +138,7 @@ export class Pull {
   }
 
   #wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    this.#wake.notify();
   }
 
   #stream(source: PullSource, segment: SegmentSubscriber): void {
