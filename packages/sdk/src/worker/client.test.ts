@@ -207,6 +207,11 @@ describe("WorkerClient with an inline worker", () => {
     await expect(failure).rejects.toMatchObject({ code: "connect-failed", message: "refused" });
     expect(attempts).toBe(3);
     expect(client.state.state).toBe("closed");
+    // Once closed for good, connect() may be tried again.
+    await expect(client.connect("https://relay.test/", { reconnect: { initialDelayMs: 1 } })).rejects.toMatchObject({
+      code: "connect-failed",
+    });
+    expect(attempts).toBe(6);
   });
 });
 

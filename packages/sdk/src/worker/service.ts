@@ -190,7 +190,9 @@ export class WorkerService {
   }
 
   #connect(request: ConnectRequest): void {
-    if (this.#supervisor !== undefined) throw new WorkerError("bad-request", "connect() was called already");
+    // A new connect() is allowed once the last one has closed for good (refused, or never reached).
+    if (this.#supervisor !== undefined && this.#supervisor.state !== "closed")
+      throw new WorkerError("bad-request", "connect() was called already");
     const fetcher = this.#deps.fetch;
     const open = this.#deps.connect ?? ((relay, options) => connect(relay.url, options));
     const supervisor = new Supervisor({
