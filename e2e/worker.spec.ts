@@ -170,6 +170,7 @@ test("a page that stops pulling keeps the worker's memory bounded: segments expi
     const stats = await viewer.evaluate(() => workerPage.stats());
     samples.push({ segments: stats.tracks[0]?.segments ?? -1, bytes: stats.tracks[0]?.bytes ?? -1 });
   }
+  console.log(JSON.stringify({ cachedWhileNotPulling: samples }));
   const written = await publisher.evaluate(() => workerPage.stopWriting());
   expect(written).toBeGreaterThan(60);
   // 500 ms of segments at 20/s, plus the newest kept and timer slack: never the whole stream.
