@@ -1,6 +1,9 @@
 // Smoke tests: the example pages build, load in headless Chromium and do something real.
 import { expect, test } from "@playwright/test";
+import type { CameraPage } from "./fixtures/camera/main.ts";
+import { uniqueName } from "./interop-page.ts";
 import { PORTS } from "./ports.ts";
+import { type RelayProcess, startRelay } from "./relay.ts";
 
 test("the player page lists the codecs WebCodecs decodes here", async ({ page }) => {
   await page.goto(`http://127.0.0.1:${PORTS.player}/`);
@@ -15,17 +18,77 @@ test("the player page lists the codecs WebCodecs decodes here", async ({ page })
   expect(bogus).toBe(false);
 });
 
-test("the camera page shows the fake camera and what it can encode", async ({ page }) => {
+test("the camera page offers its controls, a broadcast name and the link to watch it", async ({ page }) => {
   await page.goto(`http://127.0.0.1:${PORTS.camera}/`);
-  await page.getByRole("button", { name: "Start camera" }).click();
   await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
-  await expect(page.locator("#status")).toContainText("Camera on: 640x480");
-  const size = await page.locator("#preview").evaluate((video: HTMLVideoElement) => ({
-    width: video.videoWidth,
-    height: video.videoHeight,
-    playing: !video.paused && video.readyState >= 2,
-  }));
-  expect(size).toEqual({ width: 640, height: 480, playing: true });
+  await expect(page.locator("body")).toHaveAttribute("data-state", "idle");
+  await expect(page.getByRole("button", { name: "Start publishing" })).toBeEnabled();
+  await expect(page.getByRole("button", { name: "Stop" })).toBeDisabled();
+  await expect(page.getByRole("status")).toContainText("Not publishing");
+  // Defaults: the local relay and a fresh random name, written into the address and the watch link.
+  await expect(page.getByLabel("Relay")).toHaveValue("http://127.0.0.1:4443/");
+  const name = await page.getByLabel("Name").inputValue();
+  expect(name).toMatch(/^moqkit\/camera-[a-z0-9]{6}$/);
+  const watch = new URL(await page.locator("#watch").getAttribute("href").then(String));
+  expect(watch.origin).toBe("http://127.0.0.1:5173");
+  expect(Object.fromEntries(watch.searchParams)).toEqual({ relay: "http://127.0.0.1:4443/", name });
+  expect(new URL(page.url()).searchParams.get("name")).toBe(name);
+  // Editing the name updates the link.
+  await page.getByLabel("Name").fill("moqkit/renamed");
+  await page.getByLabel("Name").blur();
+  await expect(page.locator("#watch")).toHaveAttribute("href", /name=moqkit\/renamed$/);
+  // What WebCodecs encodes here, through the real VideoEncoder/AudioEncoder.
   await expect(page.locator('#encoders li[data-codec="vp8"]')).toHaveAttribute("data-supported", "true");
   await expect(page.locator('#encoders li[data-codec="opus"]')).toHaveAttribute("data-supported", "true");
+});
+
+test.describe("the camera page with the relay", () => {
+  let relay: RelayProcess;
+  test.beforeEach(async () => {
+    relay = await startRelay();
+  });
+  test.afterEach(async () => {
+    await relay?.stop();
+  });
+
+  test("publishes the fake camera: live state, preview, stats and plot, then stops", async ({ page, browser }) => {
+    const name = `e2e/${uniqueName("camera-page")}`;
+    const relayUrl = `http://127.0.0.1:${relay.port}/`;
+    await page.goto(`http://127.0.0.1:${PORTS.camera}/?relay=${relayUrl}&name=${name}&autostart=1`);
+    await expect(page.locator("body")).toHaveAttribute("data-state", "live", { timeout: 20_000 });
+    await expect(page.locator("#badge")).toHaveText("Live");
+    await expect(page.getByLabel("Name")).toHaveValue(name);
+    await expect(page.getByLabel("Name")).toBeDisabled();
+    const preview = await page.locator("moq-camera").evaluate((camera) => {
+      const video = camera.shadowRoot?.querySelector("video");
+      return { width: video?.videoWidth, height: video?.videoHeight, muted: video?.muted, playing: !video?.paused };
+    });
+    expect(preview).toEqual({ width: 640, height: 480, muted: true, playing: true });
+    // Nothing goes on the wire until someone watches (the relay subscribes for its first viewer):
+    // a viewer in its own browser context reads and decodes a group through the relay.
+    const viewer = await (await browser.newContext()).newPage();
+    await viewer.goto(`http://127.0.0.1:${PORTS.fixtures}/camera/`);
+    await expect(viewer.locator("body")).toHaveAttribute("data-ready", "true");
+    const watched = await viewer.evaluate(
+      ([target, broadcast]) => (window as unknown as { camera: CameraPage }).camera.read(target, broadcast),
+      [{ url: relay.url, hash: relay.certificateSha256 }, name] as const,
+    );
+    expect(watched.video.decoded).toBeGreaterThan(0);
+    // Stats arrive and count real work: frames encoded, bytes on the wire, a measured bitrate.
+    await expect(page.locator("body")).toHaveAttribute("data-stats", "true");
+    await expect(page.locator('#stats [data-stat="frames"] dd')).toHaveText(/^[1-9][\d,]* encoded of/);
+    await expect(page.locator('#stats [data-stat="bitrate"] dd')).toHaveText(/\d+(\.\d+)? (k|M)bit\/s/);
+    await expect(page.locator('#stats [data-stat="video"] dd')).toContainText("640×480");
+    const stats = await page
+      .locator("moq-camera")
+      .evaluate((camera) => (camera as HTMLElement & { stats?: { bytesSent: number } }).stats);
+    expect(stats?.bytesSent).toBeGreaterThan(0);
+    // The plot has taken samples (what it draws is checked by eye: see the page).
+    await expect(page.locator("#plot")).toHaveAttribute("data-samples", /^[1-9]\d*$/);
+
+    await page.getByRole("button", { name: "Stop" }).click();
+    await expect(page.locator("body")).toHaveAttribute("data-state", "stopped");
+    await expect(page.getByRole("button", { name: "Start publishing" })).toBeEnabled();
+    await expect(page.getByLabel("Name")).toBeEnabled();
+  });
 });

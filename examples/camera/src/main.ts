@@ -1,5 +1,11 @@
-// Camera preview and the codecs this browser's WebCodecs can encode at the camera's size.
-const VIDEO_CODECS = ["vp8", "vp09.00.10.08", "avc1.42001f", "av01.0.04M.08"] as const;
+// The camera page: a <moq-camera> and what a person needs around it (controls, the link to share,
+// the state in words, live numbers and a plot). Takes ?relay=…&name=…&autostart=1.
+import { defineMoqCamera, type MoqCameraElement } from "@moqkit/sdk/publisher";
+import { listEncoders } from "./encoders.ts";
+import { errorAdvice, stateText } from "./messages.ts";
+import { readParams, rememberParams, watchLink } from "./params.ts";
+import { StatsPlot } from "./plot.ts";
+import { StatsView } from "./stats-view.ts";
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -7,41 +13,123 @@ function element<T extends HTMLElement>(id: string): T {
   return found as T;
 }
 
-async function encoders(width: number, height: number): Promise<HTMLLIElement[]> {
-  const video = VIDEO_CODECS.map(async (codec) => {
-    const { supported } = await VideoEncoder.isConfigSupported({ codec, width, height, bitrate: 1_000_000 });
-    return { codec, ok: supported === true };
-  });
-  const audio = AudioEncoder.isConfigSupported({ codec: "opus", sampleRate: 48000, numberOfChannels: 1 }).then(
-    ({ supported }) => ({ codec: "opus", ok: supported === true }),
-  );
-  return (await Promise.all([...video, audio])).map(({ codec, ok }) => {
-    const item = document.createElement("li");
-    item.textContent = `${codec}: ${ok ? "yes" : "no"}`;
-    item.dataset.codec = codec;
-    item.dataset.supported = String(ok);
-    return item;
-  });
+defineMoqCamera();
+const camera = element<MoqCameraElement>("camera");
+const ui = {
+  start: element<HTMLButtonElement>("start"),
+  stop: element<HTMLButtonElement>("stop"),
+  muted: element<HTMLInputElement>("muted"),
+  relay: element<HTMLInputElement>("relay"),
+  name: element<HTMLInputElement>("name"),
+  watch: element<HTMLAnchorElement>("watch"),
+  copy: element<HTMLButtonElement>("copy"),
+  badge: element<HTMLSpanElement>("badge"),
+  state: element<HTMLParagraphElement>("state"),
+  error: element<HTMLParagraphElement>("error"),
+  statsTitle: element<HTMLHeadingElement>("stats-title"),
+};
+const plot = new StatsPlot(element<HTMLCanvasElement>("plot"));
+const statsView = new StatsView(element<HTMLDListElement>("stats"));
+const params = readParams(location.search);
+
+ui.relay.value = params.relay;
+ui.name.value = params.name;
+
+/** The broadcast's settings, from the form into the element, the address bar and the watch link. */
+function applySettings(): void {
+  const relay = ui.relay.value.trim();
+  const name = ui.name.value.trim();
+  camera.relay = relay;
+  camera.name = name;
+  camera.muted = ui.muted.checked;
+  rememberParams(relay, name);
+  ui.watch.href = watchLink(params.player, relay, name);
+  ui.watch.textContent = ui.watch.href;
 }
 
-async function start(): Promise<void> {
-  const status = element<HTMLParagraphElement>("status");
-  const preview = element<HTMLVideoElement>("preview");
-  status.textContent = "Asking for the camera…";
-  try {
-    const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-    preview.srcObject = stream;
-    await preview.play();
-    const [videoTrack] = stream.getVideoTracks();
-    const settings = videoTrack?.getSettings() ?? {};
-    const width = settings.width ?? preview.videoWidth;
-    const height = settings.height ?? preview.videoHeight;
-    status.textContent = `Camera on: ${width}x${height} at ${settings.frameRate ?? "?"} fps, ${stream.getAudioTracks().length} audio track(s).`;
-    element<HTMLUListElement>("encoders").replaceChildren(...(await encoders(width, height)));
-    document.body.dataset.ready = "true";
-  } catch (error) {
-    status.textContent = `Camera failed: ${error instanceof Error ? error.message : String(error)}`;
+function showState(): void {
+  const state = camera.state;
+  const text = stateText(state, camera.relay, camera.muted);
+  document.body.dataset.state = state;
+  ui.badge.textContent = text.badge;
+  ui.state.textContent = text.line;
+  const busy = state === "starting" || state === "live" || state === "reconnecting";
+  ui.start.disabled = busy;
+  ui.stop.disabled = !busy;
+  for (const input of [ui.relay, ui.name, ui.muted]) input.disabled = busy;
+  if (state === "starting") ui.error.hidden = true;
+}
+
+// Bitrate is measured here, from bytes sent between two samples; the plot takes at most two a second.
+let previous: { time: number; bytesSent: number } | undefined;
+function sampleStats(): void {
+  const stats = camera.stats;
+  if (stats === undefined) return;
+  const time = performance.now();
+  if (previous !== undefined && time - previous.time < 500) return;
+  const bitrate =
+    previous === undefined || stats.bytesSent < previous.bytesSent
+      ? undefined
+      : ((stats.bytesSent - previous.bytesSent) * 8 * 1000) / (time - previous.time);
+  previous = { time, bytesSent: stats.bytesSent };
+  // Before the first frame is on the wire there is no capture-to-wire time to plot.
+  const sent = stats.segmentsSent > 0 || stats.bytesSent > 0;
+  plot.add({
+    time,
+    bitrate,
+    p50: sent ? stats.captureToWireMs.p50 : undefined,
+    p95: sent ? stats.captureToWireMs.p95 : undefined,
+  });
+  statsView.show(stats, { bitrate });
+  document.body.dataset.stats = "true";
+}
+
+camera.addEventListener("statechange", () => {
+  showState();
+  if (camera.state === "starting") {
+    previous = undefined;
+    plot.clear();
+    ui.statsTitle.textContent = "Live stats";
   }
-}
+  if (camera.state === "stopped" || camera.state === "failed") {
+    // The totals stay; a rate would be stale.
+    const stats = camera.stats;
+    if (stats !== undefined) statsView.show(stats, { bitrate: undefined });
+    if (previous !== undefined) ui.statsTitle.textContent = "Stats of the last broadcast";
+  }
+});
+camera.addEventListener("stats", sampleStats);
+camera.addEventListener("error", (event) => {
+  ui.error.textContent = errorAdvice(event.error, camera.relay);
+  ui.error.hidden = false;
+});
+// The publisher's own stats events drive the numbers; this keeps the plot moving if they pause.
+setInterval(() => {
+  if (camera.state === "live" || camera.state === "reconnecting") sampleStats();
+  else plot.draw();
+}, 1000);
 
-element<HTMLButtonElement>("start").addEventListener("click", () => void start());
+for (const input of [ui.relay, ui.name, ui.muted]) input.addEventListener("change", applySettings);
+ui.start.addEventListener("click", () => {
+  applySettings();
+  // A failure arrives as the "error" event, shown above.
+  camera.start().catch(() => undefined);
+});
+ui.stop.addEventListener("click", () => void camera.stop());
+ui.copy.addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText(ui.watch.href);
+    ui.copy.textContent = "Copied";
+  } catch {
+    ui.copy.textContent = "Select and copy";
+  }
+  setTimeout(() => {
+    ui.copy.textContent = "Copy";
+  }, 1500);
+});
+
+applySettings();
+showState();
+document.body.dataset.ready = "true";
+void listEncoders(element<HTMLUListElement>("encoders"));
+if (params.autostart) ui.start.click();

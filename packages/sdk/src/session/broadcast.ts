@@ -10,6 +10,8 @@ export interface TrackOptions {
   groupOrder?: 1 | 2;
   /** How long relays may serve this track's groups from cache, in ms (MAX_CACHE_DURATION). */
   maxCacheDurationMs?: number;
+  /** Told each object written to a subscriber's stream (ServedTrack.onObjectSent). */
+  onObjectSent?: (group: number, object: number, payload: Uint8Array) => void;
 }
 
 const decoder = new TextDecoder();
@@ -46,14 +48,21 @@ export class Broadcast {
     if (track.isClosed) throw new SessionArgumentError("addTrack needs an open TrackSubscriber");
     const key = decoder.decode(toTrackName(name));
     if (this.#tracks.has(key)) throw new SessionArgumentError(`the broadcast already has a track named ${key}`);
-    const { groupOrder, maxCacheDurationMs } = options;
+    const { groupOrder, maxCacheDurationMs, onObjectSent } = options;
+    if (onObjectSent !== undefined && typeof onObjectSent !== "function")
+      throw new SessionArgumentError("onObjectSent must be a function");
     if (groupOrder !== undefined && groupOrder !== 1 && groupOrder !== 2) {
       throw new SessionArgumentError(`groupOrder must be 1 or 2, got ${String(groupOrder)}`);
     }
     if (maxCacheDurationMs !== undefined && !(Number.isSafeInteger(maxCacheDurationMs) && maxCacheDurationMs >= 0)) {
       throw new SessionArgumentError(`maxCacheDurationMs must be a non-negative integer, got ${maxCacheDurationMs}`);
     }
-    this.#tracks.set(key, { track: track.clone(), groupOrder: groupOrder ?? 2, maxCacheDurationMs });
+    this.#tracks.set(key, {
+      track: track.clone(),
+      groupOrder: groupOrder ?? 2,
+      maxCacheDurationMs,
+      ...(onObjectSent === undefined ? {} : { onObjectSent }),
+    });
   }
 
   removeTrack(name: TrackNameInput): void {

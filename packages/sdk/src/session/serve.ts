@@ -290,6 +290,7 @@ class GroupSender {
         });
         if (unsentHeader) await writer.write(this.#header(withExtensions), objectHeader, chunk);
         else await writer.write(objectHeader, chunk);
+        this.#subscription.servedTrack.onObjectSent?.(this.group, id, chunk);
         unsentHeader = false;
         previous = id;
       }

@@ -12,6 +12,11 @@ export interface ServedTrack {
   readonly groupOrder?: 1 | 2;
   /** How long groups may be served from a cache, in ms (MAX_CACHE_DURATION); absent = unknown. */
   readonly maxCacheDurationMs?: number;
+  /**
+   * Called each time an object of this track has been written to a subscriber's stream (handed to
+   * the transport): what a publisher measures "on the wire" by. Per object, so keep it cheap.
+   */
+  readonly onObjectSent?: (group: number, object: number, payload: Uint8Array) => void;
   /** Called once the session stops serving it to one subscription (for reference counting). */
   readonly release?: () => void;
 }

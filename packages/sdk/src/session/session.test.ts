@@ -70,6 +70,29 @@ describe("a session pair over the in-process transport", () => {
     await expect(subscription.closed).resolves.toBeUndefined();
   });
 
+  it("addTrack's onObjectSent is told each object once it is written to the subscriber's stream", async () => {
+    const { client, server } = await sessionPair();
+    const [publisher, root] = createTrack("video");
+    const sent: [number, number, number][] = [];
+    const broadcast = client.publish(["live", "sent"]);
+    broadcast.addTrack("video", root, {
+      onObjectSent: (group, object, bytes) => sent.push([group, object, bytes.byteLength]),
+    });
+    await broadcast.ready;
+    const subscription = server.subscribe(["live", "sent"], "video");
+    await subscription.ready;
+    writeGroup(publisher, 0, [payload(0, 0, 10), payload(0, 1, 20)]);
+    writeGroup(publisher, 1, [payload(1, 0, 30)]);
+    const groups = await readGroups(subscription.track, 2);
+    expect([...groups.keys()].sort()).toEqual([0, 1]);
+    expect(sent.sort((a, b) => a[0] - b[0] || a[1] - b[1])).toEqual([
+      [0, 0, 10],
+      [0, 1, 20],
+      [1, 0, 30],
+    ]);
+    client.close();
+  });
+
   it("addTrack serves a clone: the caller's reader outlives the broadcast and the session", async () => {
     const { client, server } = await sessionPair();
     const [publisher, root] = createTrack("video");

@@ -8,6 +8,7 @@ import type {
   ConnectionState,
   ErrorInfo,
   LivenessOptions,
+  MediaEvent,
   ReconnectOptions,
   ReplyValues,
   TrackRef,
@@ -55,6 +56,7 @@ export class WorkerClient {
   readonly #writers = new Map<number, SegmentWriter>();
   readonly #stateListeners = new Set<(change: StateChange) => void>();
   readonly #trackListeners = new Set<(change: TrackChange) => void>();
+  readonly #mediaListeners = new Set<(event: MediaEvent) => void>();
   readonly #latencies = new Float64Array(LATENCY_SAMPLES);
   #latencyCount = 0;
   #nextId = 1;
@@ -94,6 +96,12 @@ export class WorkerClient {
   onTrack(listener: (change: TrackChange) => void): () => void {
     this.#trackListeners.add(listener);
     return () => this.#trackListeners.delete(listener);
+  }
+
+  /** Calls `listener` at every media pipeline event (media-stats, media-error, media-catalog). */
+  onMedia(listener: (event: MediaEvent) => void): () => void {
+    this.#mediaListeners.add(listener);
+    return () => this.#mediaListeners.delete(listener);
   }
 
   /** Connects the worker to a relay; resolves once connected (it reconnects by itself after that). */
@@ -194,9 +202,15 @@ export class WorkerClient {
     }
   }
 
-  /** @internal */
-  request<K extends keyof ReplyValues>(message: WorkerRequest & { type: K }): Promise<ReplyValues[K]> {
-    return this.#request<K>(message);
+  /**
+   * @internal Sends a request; the objects in `transfer` (ArrayBuffers, ReadableStreams, ...) move
+   * to the worker and are unusable here afterwards.
+   */
+  request<K extends keyof ReplyValues>(
+    message: WorkerRequest & { type: K },
+    transfer: Transferable[] = [],
+  ): Promise<ReplyValues[K]> {
+    return this.#request<K>(message, transfer);
   }
 
   /** @internal */
@@ -224,12 +238,21 @@ export class WorkerClient {
     this.#port.postMessage(message, transfer);
   }
 
-  #request<K extends keyof ReplyValues>(message: WorkerRequest & { type: K }): Promise<ReplyValues[K]> {
+  #request<K extends keyof ReplyValues>(
+    message: WorkerRequest & { type: K },
+    transfer: Transferable[] = [],
+  ): Promise<ReplyValues[K]> {
     if (this.#closed) return Promise.reject(new WorkerError("closed", "the worker was closed"));
     const id = this.#nextId++;
     return new Promise<ReplyValues[K]>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.#port.postMessage({ ...(message as WorkerRequest), id }, []);
+      try {
+        this.#port.postMessage({ ...(message as WorkerRequest), id }, transfer);
+      } catch (error) {
+        // Not cloneable or not transferable (a stream already locked, ...): nothing was sent.
+        this.#pending.delete(id);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   }
 
@@ -267,6 +290,11 @@ export class WorkerClient {
         return;
       case "pulled-end":
         this.#pulls.get(event.pullId)?.end(event.segmentKey, event.error);
+        return;
+      case "media-stats":
+      case "media-error":
+      case "media-catalog":
+        for (const listener of this.#mediaListeners) listener(event);
         return;
     }
   }

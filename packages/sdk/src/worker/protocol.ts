@@ -34,6 +34,8 @@ export type WorkerErrorCode =
   | "refused"
   | "segment-error"
   | "unknown-track"
+  /** media-publish: no video codec in the preference list can be encoded here. */
+  | "no-codec"
   | "internal";
 
 export interface ReconnectOptions {
@@ -149,8 +151,51 @@ export interface CloseRequest {
   id: number;
 }
 
+/** The camera's video as the worker gets it: frames transferred from a MediaStreamTrackProcessor. */
+export interface MediaVideoOptions {
+  frames: ReadableStream<VideoFrame>;
+  /** WebCodecs codec strings, most wanted first (default: see publisher/codec.ts). */
+  codecs?: string[];
+  width?: number;
+  height?: number;
+  frameRate?: number;
+  /** Bits per second. */
+  bitrate?: number;
+  keyFrameIntervalMs?: number;
+}
+
+export interface MediaAudioOptions {
+  frames: ReadableStream<AudioData>;
+  /** Bits per second. */
+  bitrate?: number;
+  frameDurationMs?: 10 | 20;
+}
+
+/**
+ * Encodes and publishes a broadcast from the page's capture: tracks `catalog.json`, `video/hd` and
+ * `audio/data` under `namespace`. The streams must be in the transfer list. Replies once the codec is
+ * chosen, then reports `media-stats` every second and `media-error` when something fails.
+ */
+export interface MediaPublishRequest {
+  type: "media-publish";
+  id: number;
+  namespace: string[];
+  /** Time to live of every media segment (ms), counted from its first frame. */
+  ttlMs: number;
+  video?: MediaVideoOptions;
+  audio?: MediaAudioOptions;
+}
+
+/** Stops the media pipeline: ends the open segments and the broadcast's tracks, stops capture. */
+export interface MediaStopRequest {
+  type: "media-stop";
+  id: number;
+}
+
 export type WorkerRequest =
   | ConnectRequest
+  | MediaPublishRequest
+  | MediaStopRequest
   | SubscribeRequest
   | PublishRequest
   | CloseTrackRequest
@@ -173,6 +218,8 @@ export interface ReplyValues {
   "pull-start": undefined;
   stats: WorkerStats;
   close: undefined;
+  "media-publish": { catalog: string | undefined };
+  "media-stop": undefined;
 }
 
 export type Reply =
@@ -229,8 +276,58 @@ export interface PulledEndEvent {
   error?: ErrorInfo;
 }
 
+export type MediaErrorCode = "no-codec" | "encoder-error" | "capture-ended" | "segment-error";
+
+export interface MediaErrorEvent {
+  type: "media-error";
+  code: MediaErrorCode;
+  message: string;
+  /** The pipeline of that kind stopped (an encoder error); otherwise it keeps running. */
+  fatal: boolean;
+  kind: "video" | "audio";
+}
+
+/** What the pipeline measured over the run (counters) and the last second (percentiles). */
+export interface MediaStats {
+  /** Video frames read from the capture stream. */
+  framesCaptured: number;
+  framesEncoded: number;
+  /** Frames closed unencoded because the encoder was behind (never queued). */
+  framesDropped: number;
+  /** Segments finished while a session was up (an approximation: the worker cannot see the wire). */
+  segmentsSent: number;
+  /** Segments finished while no session was up: they expire in the worker unless one comes back in time. */
+  segmentsExpired: number;
+  /** Bytes of media objects handed to the cache while a session was up. */
+  bytesSent: number;
+  /** The video encoder's queue now. */
+  encodeQueue: number;
+  /** Capture timestamp to encoder output (ms), video, over the last second. */
+  captureToEncodedMs: { p50: number; p95: number };
+  /** Capture timestamp to written to the session's stream (ms), video, over the last second. */
+  captureToWireMs: { p50: number; p95: number };
+  video?: { codec: string; width: number; height: number; bitrate: number };
+  audio?: { codec: string; sampleRate: number; channels: number; bitrate: number };
+}
+
+export interface MediaStatsEvent {
+  type: "media-stats";
+  stats: MediaStats;
+}
+
+/** The catalog JSON changed (a new group of `catalog.json` was written). */
+export interface MediaCatalogEvent {
+  type: "media-catalog";
+  catalog: string;
+}
+
+export type MediaEvent = MediaErrorEvent | MediaStatsEvent | MediaCatalogEvent;
+
 export type WorkerEvent =
   | Reply
+  | MediaErrorEvent
+  | MediaStatsEvent
+  | MediaCatalogEvent
   | StateEvent
   | TrackEvent
   | SegmentFailedEvent

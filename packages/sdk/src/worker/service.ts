@@ -2,11 +2,15 @@
 // the pulls, and answers the page's messages. It runs inside a dedicated Worker (entry.ts), or inline
 // on a MessagePort (inline.ts) where no Worker is wanted.
 import { CacheError, createTrack, type TrackPublisher, type TrackSubscriber } from "../cache/index.ts";
+import { CATALOG_TRACK } from "../catalog/index.ts";
+import { AUDIO_TRACK, VIDEO_TRACK } from "../publisher/catalog-builder.ts";
+import { MediaPipeline } from "../publisher/media-pipeline.ts";
 import { type ConnectOptions, connect, type Session } from "../session/index.ts";
 import { toErrorInfo, WorkerError } from "./errors.ts";
 import type {
   ConnectRequest,
   ErrorInfo,
+  MediaPublishRequest,
   ReplyValues,
   TrackRef,
   TrackStats,
@@ -16,7 +20,7 @@ import type {
 } from "./protocol.ts";
 import { DEFAULT_CREDIT, Pull, type PullSource } from "./pull.ts";
 import { type Fetcher, type ResolvedRelay, resolveRelay, toCertificateHashes } from "./relay-url.ts";
-import { Supervisor } from "./supervisor.ts";
+import { type ObjectSent, Supervisor } from "./supervisor.ts";
 import { parseRequest } from "./validate.ts";
 
 /** A MessagePort, a dedicated worker's global scope or a Worker: what the two sides talk through. */
@@ -54,6 +58,15 @@ interface WorkerTrack {
   /** Subscriber priority (subscribed tracks) or MAX_CACHE_DURATION (published tracks). */
   readonly priority: number;
   readonly maxCacheDurationMs: number | undefined;
+  /** Published tracks: told each object a session sends (the publisher's on-the-wire measure). */
+  readonly onObjectSent: ObjectSent | undefined;
+}
+
+interface MediaEntry {
+  /** Set once the codec is chosen and the encoders run. */
+  pipeline: MediaPipeline | undefined;
+  trackIds: number[];
+  stopped: boolean;
 }
 
 interface PullEntry {
@@ -67,6 +80,8 @@ export class WorkerService {
   readonly #tracks = new Map<number, WorkerTrack>();
   readonly #segments = new Map<number, ReturnType<TrackPublisher["createSegment"]>>();
   readonly #pulls = new Map<number, PullEntry>();
+  /** The broadcast media-publish started: its pipeline (once the codec is chosen) and its tracks. */
+  #media: MediaEntry | undefined;
   #supervisor: Supervisor | undefined;
   #nextTrackId = 1;
   #nextSegmentKey = 1;
@@ -179,6 +194,13 @@ export class WorkerService {
       case "pull-close":
         this.#closePull(request.pullId);
         return;
+      case "media-publish":
+        this.#mediaPublish(request);
+        return;
+      case "media-stop":
+        this.#mediaStop();
+        this.#reply(request.id);
+        return;
       case "stats":
         this.#reply<"stats">(request.id, this.#stats());
         return;
@@ -235,7 +257,7 @@ export class WorkerService {
   #attach(track: WorkerTrack): void {
     if (track.kind === "subscribed")
       this.#supervisor?.subscribe(track.trackId, track.ref, track.publisher, track.priority);
-    else this.#supervisor?.publish(track.trackId, track.ref, track.root, track.maxCacheDurationMs);
+    else this.#supervisor?.publish(track.trackId, track.ref, track.root, track.maxCacheDurationMs, track.onObjectSent);
   }
 
   #subscribe(ref: TrackRef, priority = 128): number {
@@ -251,13 +273,13 @@ export class WorkerService {
     return track.trackId;
   }
 
-  #publish(ref: TrackRef, maxCacheDurationMs: number | undefined): number {
+  #publish(ref: TrackRef, maxCacheDurationMs: number | undefined, onObjectSent?: ObjectSent): number {
     const key = trackKey(ref);
     for (const track of this.#tracks.values()) {
       if (track.kind === "published" && trackKey(track.ref) === key)
         throw new WorkerError("bad-request", `${key} is already published`);
     }
-    const track = this.#newTrack("published", ref, 128, maxCacheDurationMs);
+    const track = this.#newTrack("published", ref, 128, maxCacheDurationMs, onObjectSent);
     this.#attach(track);
     return track.trackId;
   }
@@ -267,6 +289,7 @@ export class WorkerService {
     ref: TrackRef,
     priority: number,
     maxCacheDurationMs: number | undefined,
+    onObjectSent?: ObjectSent,
   ): WorkerTrack {
     // The newest segment stays whatever its time to live: a catalog written once must still be there
     // for a pull that starts late, and for a relay that subscribes after a reconnect.
@@ -283,6 +306,7 @@ export class WorkerService {
       users: 1,
       priority,
       maxCacheDurationMs,
+      onObjectSent,
     };
     this.#tracks.set(track.trackId, track);
     return track;
@@ -377,6 +401,75 @@ export class WorkerService {
       if (this.#tracks.get(track.trackId) === track) this.#giveBack(track, reader);
   }
 
+  /** Publishes catalog.json, video/hd and audio/data under the namespace and starts the encoders. */
+  #mediaPublish(request: MediaPublishRequest): void {
+    if (this.#media !== undefined && !this.#media.stopped)
+      throw new WorkerError("bad-request", "media is published already");
+    const ref = (name: string): TrackRef => ({ namespace: request.namespace, name });
+    for (const name of [CATALOG_TRACK, VIDEO_TRACK, AUDIO_TRACK]) {
+      const key = trackKey(ref(name));
+      for (const track of this.#tracks.values())
+        if (track.kind === "published" && trackKey(track.ref) === key)
+          throw new WorkerError("bad-request", `${key} is already published`);
+    }
+    // Relays may keep media groups as long as the worker does; the catalog as long as they like.
+    const catalog = this.#track(this.#publish(ref(CATALOG_TRACK), undefined));
+    // What the sessions write to the wire is counted by the pipeline (sent bytes, segments, latency).
+    let pipeline: MediaPipeline | undefined;
+    const sent =
+      (kind: "video" | "audio"): ObjectSent =>
+      (group, object, payload) =>
+        pipeline?.objectSent(kind, group, object, payload);
+    const video =
+      request.video === undefined
+        ? undefined
+        : this.#track(this.#publish(ref(VIDEO_TRACK), request.ttlMs, sent("video")));
+    const audio =
+      request.audio === undefined
+        ? undefined
+        : this.#track(this.#publish(ref(AUDIO_TRACK), request.ttlMs, sent("audio")));
+    const media: MediaEntry = {
+      pipeline: undefined,
+      trackIds: [catalog, video, audio].flatMap((track) => (track === undefined ? [] : [track.trackId])),
+      stopped: false,
+    };
+    this.#media = media;
+    const tracks = {
+      catalog: catalog.publisher,
+      ...(video === undefined ? {} : { video: video.publisher }),
+      ...(audio === undefined ? {} : { audio: audio.publisher }),
+    };
+    MediaPipeline.start(request, tracks, {
+      post: (event) => this.#post(event),
+    }).then(
+      (started) => {
+        pipeline = started;
+        media.pipeline = started;
+        if (media.stopped) {
+          started.stop();
+          return this.#replyError(request.id, new WorkerError("closed", "media-stop came first"));
+        }
+        this.#reply<"media-publish">(request.id, { catalog: started.catalog });
+      },
+      (error: unknown) => {
+        this.#endMedia(media);
+        this.#replyError(request.id, error);
+      },
+    );
+  }
+
+  #mediaStop(): void {
+    if (this.#media !== undefined) this.#endMedia(this.#media);
+  }
+
+  /** Stops the encoders (finishing the open segments), then ends the tracks: PUBLISH_DONE to the relay. */
+  #endMedia(media: MediaEntry): void {
+    if (media.stopped) return;
+    media.stopped = true;
+    media.pipeline?.stop();
+    for (const trackId of media.trackIds) if (this.#tracks.has(trackId)) this.#closeTrack(trackId);
+  }
+
   #stats(): WorkerStats {
     const tracks: TrackStats[] = [...this.#tracks.values()].map((track) => ({
       trackId: track.trackId,
@@ -396,6 +489,7 @@ export class WorkerService {
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#mediaStop();
     for (const pullId of [...this.#pulls.keys()]) this.#closePull(pullId);
     this.#supervisor?.close();
     for (const segment of this.#segments.values()) segment.close(CacheError.closed("the worker was closed"));

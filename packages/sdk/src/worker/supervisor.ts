@@ -43,7 +43,11 @@ interface WantedPublication {
   ref: TrackRef;
   reader: TrackSubscriber;
   maxCacheDurationMs: number | undefined;
+  onObjectSent: ObjectSent | undefined;
 }
+
+/** Told each object a session wrote to a subscriber's stream (Broadcast.addTrack's onObjectSent). */
+export type ObjectSent = (group: number, object: number, payload: Uint8Array) => void;
 
 export class Supervisor {
   readonly #options: SupervisorOptions;
@@ -103,8 +107,14 @@ export class Supervisor {
     wanted.current = undefined;
   }
 
-  publish(trackId: number, ref: TrackRef, reader: TrackSubscriber, maxCacheDurationMs: number | undefined): void {
-    const wanted: WantedPublication = { trackId, ref, reader, maxCacheDurationMs };
+  publish(
+    trackId: number,
+    ref: TrackRef,
+    reader: TrackSubscriber,
+    maxCacheDurationMs: number | undefined,
+    onObjectSent?: ObjectSent,
+  ): void {
+    const wanted: WantedPublication = { trackId, ref, reader, maxCacheDurationMs, onObjectSent };
     this.#publications.set(trackId, wanted);
     if (this.#session !== undefined && this.#state === "connected") this.#publishOn(this.#session, wanted);
   }
@@ -240,7 +250,10 @@ export class Supervisor {
         this.#broadcasts.set(key, broadcast);
         broadcast.ready.catch((error: unknown) => this.#options.log?.(`publish ${key} refused: ${String(error)}`));
       }
-      const options = wanted.maxCacheDurationMs === undefined ? {} : { maxCacheDurationMs: wanted.maxCacheDurationMs };
+      const options = {
+        ...(wanted.maxCacheDurationMs === undefined ? {} : { maxCacheDurationMs: wanted.maxCacheDurationMs }),
+        ...(wanted.onObjectSent === undefined ? {} : { onObjectSent: wanted.onObjectSent }),
+      };
       broadcast.addTrack(wanted.ref.name, wanted.reader, options);
     } catch (error) {
       this.#options.log?.(`publish ${key}/${wanted.ref.name} failed: ${String(error)}`);

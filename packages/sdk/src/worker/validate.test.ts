@@ -58,4 +58,44 @@ describe("parseRequest", () => {
     expect(rejection({ type: "connect", id: 1, url: "x", certificateHashes: ["zz"] })).toMatch(/certificateHashes/);
     expect(rejection({ type: "connect", id: 1, url: "x", reconnect: { jitter: 2 } })).toMatch(/reconnect.jitter/);
   });
+
+  it("checks media-publish: transferred streams, codecs and bounds, naming the field", () => {
+    const frames = new ReadableStream();
+    const audioFrames = new ReadableStream();
+    const request = {
+      type: "media-publish",
+      id: 9,
+      namespace: ["demo", "cam"],
+      ttlMs: 2000,
+      video: { frames, codecs: ["vp8"], width: 640, height: 480, frameRate: 30, keyFrameIntervalMs: 1000 },
+      audio: { frames: audioFrames, bitrate: 32_000, frameDurationMs: 20 },
+    };
+    const parsed = parseRequest(request);
+    expect(parsed).toEqual(request);
+    expect(parsed.type === "media-publish" && parsed.video?.frames).toBe(frames);
+    expect(parseRequest({ type: "media-publish", id: 1, namespace: ["a"], ttlMs: 500, audio: { frames } })).toEqual({
+      type: "media-publish",
+      id: 1,
+      namespace: ["a"],
+      ttlMs: 500,
+      audio: { frames },
+    });
+    expect(parseRequest({ type: "media-stop", id: 3 })).toEqual({ type: "media-stop", id: 3 });
+
+    const media = (extra: object) => ({ type: "media-publish", id: 1, namespace: ["a"], ttlMs: 2000, ...extra });
+    expect(rejection(media({}))).toMatch(/needs video or audio/);
+    expect(rejection(media({ video: { frames: [] } }))).toMatch(/video\.frames must be a ReadableStream/);
+    expect(rejection(media({ audio: { frames: {} } }))).toMatch(/audio\.frames/);
+    expect(rejection(media({ video: { frames, codecs: ["has space"] } }))).toMatch(/video\.codecs\[0\]/);
+    expect(rejection(media({ video: { frames, codecs: [] } }))).toMatch(/video\.codecs/);
+    expect(rejection(media({ video: { frames, width: 8 } }))).toMatch(/video\.width/);
+    expect(rejection(media({ video: { frames, frameRate: 0 } }))).toMatch(/video\.frameRate/);
+    expect(rejection(media({ video: { frames, bitrate: 1.5 } }))).toMatch(/video\.bitrate/);
+    expect(rejection(media({ video: { frames, keyFrameIntervalMs: 10 } }))).toMatch(/video\.keyFrameIntervalMs/);
+    expect(rejection(media({ audio: { frames, frameDurationMs: 40 } }))).toMatch(/audio\.frameDurationMs/);
+    expect(rejection(media({ audio: { frames, bitrate: 1 } }))).toMatch(/audio\.bitrate/);
+    expect(rejection(media({ namespace: [], audio: { frames } }))).toMatch(/^namespace/);
+    expect(rejection(media({ namespace: ["a", ""], audio: { frames } }))).toMatch(/namespace\[1\]/);
+    expect(rejection(media({ ttlMs: undefined, audio: { frames } }))).toMatch(/ttlMs/);
+  });
 });

@@ -1,7 +1,15 @@
 // Checks what arrives over postMessage before the worker acts on it: a page (or any script that got
 // hold of the worker) can send anything, and a bad message gets a "bad-request" error, never a crash.
 import { WorkerError } from "./errors.ts";
-import type { LivenessOptions, ReconnectOptions, TrackRef, WorkerRequest } from "./protocol.ts";
+import type {
+  LivenessOptions,
+  MediaAudioOptions,
+  MediaPublishRequest,
+  MediaVideoOptions,
+  ReconnectOptions,
+  TrackRef,
+  WorkerRequest,
+} from "./protocol.ts";
 
 type Fields = Record<string, unknown>;
 
@@ -73,6 +81,76 @@ function liveness(value: unknown): LivenessOptions | undefined {
   if (interval !== undefined) options.intervalMs = interval;
   if (timeout !== undefined) options.timeoutMs = timeout;
   return options;
+}
+
+function stream(value: unknown, what: string): ReadableStream {
+  if (typeof ReadableStream === "undefined" || !(value instanceof ReadableStream)) {
+    fail(`${what} must be a ReadableStream (transferred)`);
+  }
+  return value;
+}
+
+function namespaceOf(value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || value.length < 1 || value.length > 32) fail(`${what} must be an array of 1..32 strings`);
+  return value.map((field, i) => {
+    const checked = string(field, `${what}[${i}]`, 4096);
+    if (checked === "") fail(`${what}[${i}] must not be empty`);
+    return checked;
+  });
+}
+
+/** A WebCodecs codec string: short printable ASCII, no spaces. */
+function codecString(value: unknown, what: string): string {
+  if (typeof value !== "string" || !/^[\x21-\x7e]{1,64}$/.test(value)) fail(`${what} must be a codec string`);
+  return value;
+}
+
+function mediaVideo(value: unknown): MediaVideoOptions | undefined {
+  if (value === undefined) return undefined;
+  const fields = object(value, "video");
+  const codecs = fields.codecs;
+  if (codecs !== undefined && (!Array.isArray(codecs) || codecs.length < 1 || codecs.length > 16)) {
+    fail("video.codecs must be an array of 1..16 codec strings");
+  }
+  return withOptional(
+    { frames: stream(fields.frames, "video.frames") as ReadableStream<VideoFrame> },
+    {
+      codecs: (codecs as unknown[] | undefined)?.map((codec, i) => codecString(codec, `video.codecs[${i}]`)),
+      width: optionalInteger(fields.width, "video.width", 16, 7680),
+      height: optionalInteger(fields.height, "video.height", 16, 4320),
+      frameRate: optionalInteger(fields.frameRate, "video.frameRate", 1, 240),
+      bitrate: optionalInteger(fields.bitrate, "video.bitrate", 10_000, 100_000_000),
+      keyFrameIntervalMs: optionalInteger(fields.keyFrameIntervalMs, "video.keyFrameIntervalMs", 100, 60_000),
+    },
+  );
+}
+
+function mediaAudio(value: unknown): MediaAudioOptions | undefined {
+  if (value === undefined) return undefined;
+  const fields = object(value, "audio");
+  const duration = fields.frameDurationMs;
+  if (duration !== undefined && duration !== 10 && duration !== 20) fail("audio.frameDurationMs must be 10 or 20");
+  return withOptional(
+    { frames: stream(fields.frames, "audio.frames") as ReadableStream<AudioData> },
+    {
+      bitrate: optionalInteger(fields.bitrate, "audio.bitrate", 6_000, 510_000),
+      frameDurationMs: duration as 10 | 20 | undefined,
+    },
+  );
+}
+
+function mediaPublish(message: Fields, id: number): MediaPublishRequest {
+  const request: MediaPublishRequest = withOptional<MediaPublishRequest>(
+    {
+      type: "media-publish",
+      id,
+      namespace: namespaceOf(message.namespace, "namespace"),
+      ttlMs: integer(message.ttlMs, "ttlMs", 100, 600_000),
+    },
+    { video: mediaVideo(message.video), audio: mediaAudio(message.audio) },
+  );
+  if (request.video === undefined && request.audio === undefined) fail("media-publish needs video or audio");
+  return request;
 }
 
 function withOptional<T extends object>(target: T, extra: Record<string, unknown>): T {
@@ -158,6 +236,9 @@ export function parseRequest(data: unknown): WorkerRequest {
       return { type, pullId: integer(message.pullId, "pullId"), segmentKey: integer(message.segmentKey, "segmentKey") };
     case "pull-close":
       return { type, pullId: integer(message.pullId, "pullId") };
+    case "media-publish":
+      return mediaPublish(message, id());
+    case "media-stop":
     case "stats":
     case "close":
       return { type, id: id() };
