@@ -30,22 +30,11 @@ export type { PublisherOptions };
 
 export type PublisherState = "starting" | "live" | "reconnecting" | "stopped" | "failed";
 
-export interface PublisherStats {
-  framesCaptured: number;
-  framesEncoded: number;
-  framesDropped: number;
-  segmentsSent: number;
-  segmentsExpired: number;
-  bytesSent: number;
-  encodeQueue: number;
-  /**
-   * Capture to encoder output for now (ms, video, last second; NaN before the first frame): the
-   * worker cannot yet see when a frame's first byte reaches the QUIC stream.
-   */
-  captureToWireMs: { p50: number; p95: number };
-  video?: { codec: string; width: number; height: number; bitrate: number };
-  audio?: { codec: string; sampleRate: number; channels: number; bitrate: number };
-}
+/**
+ * The worker's media stats, as of its last report (once a second): counters over the run, and
+ * capture → encoded / capture → wire percentiles (ms, video) over the last second, NaN before any.
+ */
+export type PublisherStats = MediaStats;
 
 /** What start() may be given instead of the real thing (tests). */
 export interface PublisherInternals {
@@ -70,6 +59,7 @@ function emptyStats(): PublisherStats {
     segmentsExpired: 0,
     bytesSent: 0,
     encodeQueue: 0,
+    captureToEncodedMs: { p50: Number.NaN, p95: Number.NaN },
     captureToWireMs: { p50: Number.NaN, p95: Number.NaN },
   };
 }
@@ -239,7 +229,7 @@ export class Publisher extends EventTarget {
   #media(event: MediaEvent): void {
     switch (event.type) {
       case "media-stats":
-        this.#stats = toPublisherStats(event.stats);
+        this.#stats = event.stats;
         this.dispatchEvent(new Event("stats"));
         return;
       case "media-catalog":
@@ -344,22 +334,6 @@ export function toPublisherError(error: unknown): PublisherError {
   }
   const message = error instanceof Error ? error.message : String(error);
   return new PublisherError("failed", message, { cause: error });
-}
-
-function toPublisherStats(stats: MediaStats): PublisherStats {
-  const out: PublisherStats = {
-    framesCaptured: stats.framesCaptured,
-    framesEncoded: stats.framesEncoded,
-    framesDropped: stats.framesDropped,
-    segmentsSent: stats.segmentsSent,
-    segmentsExpired: stats.segmentsExpired,
-    bytesSent: stats.bytesSent,
-    encodeQueue: stats.encodeQueue,
-    captureToWireMs: { ...stats.captureToWireMs },
-  };
-  if (stats.video !== undefined) out.video = { ...stats.video };
-  if (stats.audio !== undefined) out.audio = { ...stats.audio };
-  return out;
 }
 
 /** `base` plus the fields of `extra` that are defined. */

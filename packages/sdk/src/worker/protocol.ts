@@ -3,6 +3,7 @@
 // same, so replies to requests the page no longer waits for are recognised and dropped). Everything
 // else the worker says is an event. Chunk bytes cross as transferred ArrayBuffers (see README, "who
 // owns the bytes").
+import type { AudioOptions, VideoOptions } from "../publisher/options.ts";
 
 /** A track by its MoQT full name: namespace fields and track name, as strings. */
 export interface TrackRef {
@@ -152,23 +153,12 @@ export interface CloseRequest {
 }
 
 /** The camera's video as the worker gets it: frames transferred from a MediaStreamTrackProcessor. */
-export interface MediaVideoOptions {
+export interface MediaVideoOptions extends VideoOptions {
   frames: ReadableStream<VideoFrame>;
-  /** WebCodecs codec strings, most wanted first (default: see publisher/codec.ts). */
-  codecs?: string[];
-  width?: number;
-  height?: number;
-  frameRate?: number;
-  /** Bits per second. */
-  bitrate?: number;
-  keyFrameIntervalMs?: number;
 }
 
-export interface MediaAudioOptions {
+export interface MediaAudioOptions extends AudioOptions {
   frames: ReadableStream<AudioData>;
-  /** Bits per second. */
-  bitrate?: number;
-  frameDurationMs?: 10 | 20;
 }
 
 /**
@@ -294,11 +284,14 @@ export interface MediaStats {
   framesEncoded: number;
   /** Frames closed unencoded because the encoder was behind (never queued). */
   framesDropped: number;
-  /** Segments finished while a session was up (an approximation: the worker cannot see the wire). */
+  /** Segments whose first object a session wrote to a subscriber's stream (again after a reconnect). */
   segmentsSent: number;
-  /** Segments finished while no session was up: they expire in the worker unless one comes back in time. */
+  /**
+   * Segments that never went out because a newer one was sent first: they expired in the worker (the
+   * network could not take them in time, or nobody subscribed yet).
+   */
   segmentsExpired: number;
-  /** Bytes of media objects handed to the cache while a session was up. */
+  /** Bytes of media objects the sessions wrote to subscribers' streams. */
   bytesSent: number;
   /** The video encoder's queue now. */
   encodeQueue: number;
