@@ -7,6 +7,7 @@ import { serveCertificate } from "./certificate-endpoint.ts";
 import { handleEchoSession } from "./echo.ts";
 import { Router } from "./moq/router.ts";
 import { goAwayAll, serveMoqSession } from "./moq/serve-session.ts";
+import { MAX_SEND_RATE_KBPS, SendRateControl } from "./send-rate-control.ts";
 import { type Certificate, generateCertificate, loadCertificate, needsRenewal } from "./webtransport/certificate.ts";
 import { listen, type WebTransportServer } from "./webtransport/index.ts";
 
@@ -29,6 +30,13 @@ Usage: pnpm relay [flags]
   --quiet                log only errors
   --help                 this text
 
+Test options (off by default; for tests and benchmarks of a bad network):
+  --send-rate-kbps N     cap what the relay sends to each session at N kbit/s (each
+                         session on its own; the newest, most important group goes first
+                         and groups past their time to live are cut); implies --test-controls
+  --test-controls        POST /test/send-rate?kbps=N on the certificate endpoint changes
+                         that cap while running (0 lifts it); without it that path is 404
+
 Paths: / and /moq speak MoQ Transport draft-14; /echo echoes streams and datagrams;
 /sink counts bytes (both for WebTransport tests and benchmarks); others get 404.
 `;
@@ -42,11 +50,14 @@ interface Flags {
   maxSessions?: number;
   maxStreams?: number;
   announceWaitMs?: number;
+  /** Test options: the send rate cap (kbit/s, 0 = none) and whether the test endpoint is on. */
+  sendRateKbps: number;
+  testControls: boolean;
   quiet: boolean;
 }
 
 function parseFlags(args: string[]): Flags {
-  const flags: Flags = { host: "127.0.0.1", port: 4443, quiet: false };
+  const flags: Flags = { host: "127.0.0.1", port: 4443, sendRateKbps: 0, testControls: false, quiet: false };
   const value = (index: number, name: string): string => {
     const given = args[index + 1];
     if (given === undefined || given.startsWith("--")) fail(`${name} needs a value`);
@@ -89,6 +100,13 @@ function parseFlags(args: string[]): Flags {
       case "--announce-wait-ms":
         flags.announceWaitMs = integer(value(index++, arg), arg, 0, 600_000);
         break;
+      case "--send-rate-kbps":
+        flags.sendRateKbps = integer(value(index++, arg), arg, 1, MAX_SEND_RATE_KBPS);
+        flags.testControls = true;
+        break;
+      case "--test-controls":
+        flags.testControls = true;
+        break;
       case "--quiet":
         flags.quiet = true;
         break;
@@ -113,7 +131,7 @@ async function certificate(flags: Flags): Promise<Certificate> {
 }
 
 /** Binds QUIC and the certificate endpoint on one port number, retrying when --port 0 meets a busy TCP port. */
-async function start(flags: Flags, log: (line: string) => void) {
+async function start(flags: Flags, log: (line: string) => void, sendRate: SendRateControl | undefined) {
   let current = await certificate(flags);
   for (let attempt = 0; attempt < 20; attempt++) {
     const server: WebTransportServer = listen({
@@ -128,7 +146,12 @@ async function start(flags: Flags, log: (line: string) => void) {
       log,
     });
     try {
-      const endpoint = serveCertificate({ hostname: flags.host, port: server.addr.port, current: () => current });
+      const endpoint = serveCertificate({
+        hostname: flags.host,
+        port: server.addr.port,
+        current: () => current,
+        sendRate,
+      });
       return { server, endpoint, certificate: () => current, renew: (next: Certificate) => (current = next) };
     } catch (error) {
       server.close();
@@ -140,7 +163,8 @@ async function start(flags: Flags, log: (line: string) => void) {
 
 const flags = parseFlags(Deno.args);
 const log = flags.quiet ? () => {} : (line: string) => console.log(line);
-const relay = await start(flags, log);
+const sendRate = flags.testControls ? new SendRateControl(flags.sendRateKbps) : undefined;
+const relay = await start(flags, log, sendRate);
 
 // A generated certificate lives 10 days; renew it two days before it ends, without a restart.
 const RENEWAL_CHECK_MS = 60 * 60 * 1000;
@@ -156,6 +180,11 @@ const host = flags.host.includes(":") ? `[${flags.host}]` : flags.host;
 console.log(
   `moqkit relay listening https://${host}:${relay.server.addr.port} certificate-sha256=${relay.certificate().sha256Hex}`,
 );
+
+if (sendRate !== undefined) {
+  const cap = sendRate.kbps === 0 ? "uncapped" : `${sendRate.kbps} kbps per session`;
+  console.log(`moqkit relay test controls on: send rate ${cap}; POST /test/send-rate?kbps=N changes it`);
+}
 
 const moqSessions = new Set<Session>();
 const stop = async () => {
@@ -184,5 +213,5 @@ for await (const session of relay.server) {
   // No token in the URL or headers: MoQT's own AUTHORIZATION TOKEN in CLIENT_SETUP may carry it.
   const token = flags.token;
   const setupToken = status === 401 && token !== undefined ? (tokens: string[]) => tokens.includes(token) : undefined;
-  void serveMoqSession(session, router, { log, sessions: moqSessions, authorize: setupToken });
+  void serveMoqSession(session, router, { log, sessions: moqSessions, authorize: setupToken, sendRate });
 }

@@ -2,7 +2,7 @@
 // client. Routing, fan-out through one upstream subscription, late joiners, namespaces, FETCH,
 // TRACK_STATUS, publishers leaving, and bad input closing only the offending session.
 import assert from "node:assert/strict";
-import { createTrack, type SegmentSubscriber, type TrackPublisher } from "@moqkit/sdk/cache";
+import { createTrack, type SegmentSubscriber, type TrackPublisher, type TrackSubscriber } from "@moqkit/sdk/cache";
 import { RequestError, type Session, SessionError } from "@moqkit/sdk/session";
 import {
   concatBytes,
@@ -331,6 +331,15 @@ Deno.test({
         assert.throws(() => sub.subscribe(namespace, "other", { deliveryTimeoutMs: -1 }), /deliveryTimeoutMs/);
       });
 
+      await t.step("the send rate test endpoint is off unless the relay was started with it", async () => {
+        const response = await fetch(`http://127.0.0.1:${relay.port}/test/send-rate?kbps=100`, {
+          method: "POST",
+          signal: AbortSignal.timeout(2_000),
+        });
+        assert.equal(response.status, 404);
+        await response.body?.cancel();
+      });
+
       await t.step("PUBLISH pushes a track to the relay; subscribers get it without PUBLISH_NAMESPACE", async () => {
         const pub = await open();
         const sub = await open();
@@ -626,6 +635,131 @@ Deno.test({
       });
     } finally {
       for (const session of sessions) session.close();
+      await stopRelay(relay);
+    }
+  },
+});
+
+/**
+ * One group every GROUP_INTERVAL_MS of GROUP_OBJECTS objects of OBJECT_BYTES: 10 kB, 1.6 Mbit/s. One
+ * object per group: under a cap, a newer group takes the bandwidth from an older one between objects,
+ * so a group of several objects would mostly arrive cut (its head only), which is not what this counts.
+ */
+const GROUP_INTERVAL_MS = 50;
+const GROUP_OBJECTS = 1;
+const OBJECT_BYTES = 10_000;
+
+/** Writes `count` groups from `first`, one every GROUP_INTERVAL_MS, each living `ttlMs`; returns when each was written. */
+async function writeGroupsPaced(
+  publisher: TrackPublisher,
+  first: number,
+  count: number,
+  ttlMs: number,
+): Promise<Map<number, number>> {
+  const written = new Map<number, number>();
+  for (let group = first; group < first + count; group++) {
+    const objects = Array.from({ length: GROUP_OBJECTS }, (_, object) => payload(group, object, OBJECT_BYTES));
+    written.set(group, performance.now());
+    writeGroup(publisher, group, objects, ttlMs);
+    await delay(GROUP_INTERVAL_MS);
+  }
+  return written;
+}
+
+/**
+ * Reads every group the subscriber is given, each on its own as it comes, until the track ends
+ * (bounded by `maxGroups`); `received` gets when each group arrived whole (a cut one never does).
+ */
+async function readWholeGroups(track: TrackSubscriber, maxGroups: number, received: Map<number, number>) {
+  const readers: Promise<void>[] = [];
+  const readOne = async (segment: SegmentSubscriber) => {
+    let objects = 0;
+    try {
+      for (let chunk = await segment.readChunk(); chunk !== undefined; chunk = await segment.readChunk()) objects++;
+    } catch {
+      // reset: incomplete
+    }
+    segment.close();
+    if (objects === GROUP_OBJECTS) received.set(segment.sequence, performance.now());
+  };
+  for (let i = 0; i < maxGroups; i++) {
+    const segment = await track.nextSegment().catch(() => undefined);
+    if (segment === undefined) break;
+    readers.push(readOne(segment));
+  }
+  await Promise.all(readers);
+}
+
+Deno.test({
+  name: "relay --send-rate-kbps: under the cap the newest groups get through, stale ones are cut; lifting it restores all",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    // A quarter of the stream's 1.6 Mbit/s.
+    const relay = await startRelay(["--send-rate-kbps", "400"]);
+    const control = (method: string, query: string) =>
+      fetch(`http://127.0.0.1:${relay.port}/test/send-rate${query}`, { method, signal: AbortSignal.timeout(2_000) });
+    const pub = await moqConnect(relay);
+    const sub = await moqConnect(relay);
+    const ttlMs = 500;
+    const received = new Map<number, number>();
+    let reading: Promise<void> | undefined;
+    try {
+      const { namespace, publisher } = await publishTrack(pub, { maxCacheDurationMs: ttlMs });
+      const { track, ready } = sub.subscribe(namespace, "video");
+      await withTimeout(ready, 2_000, "SUBSCRIBE_OK");
+      reading = readWholeGroups(track, 1_000, received);
+      const wholeAmong = (written: Map<number, number>) => [...written.keys()].filter((group) => received.has(group));
+
+      await t.step("capped: far fewer groups, and the newest arrive soon after they were written", async () => {
+        const written = await writeGroupsPaced(publisher, 0, 80, ttlMs);
+        await delay(ttlMs + 300);
+        const whole = wholeAmong(written);
+        const newest = Math.max(...whole);
+        const latency = (group: number) => (received.get(group) ?? 0) - (written.get(group) ?? 0);
+        const newestLatency = latency(newest);
+        const slowest = Math.max(...whole.map(latency));
+        const median = whole.map(latency).sort((x, y) => x - y)[Math.floor(whole.length / 2)] ?? Number.NaN;
+        const last = 79;
+        console.log(
+          `capped at 400 kbit/s: ${whole.length} of ${written.size} groups whole; newest ${newest} of ${last}, ` +
+            `${newestLatency.toFixed(0)} ms after it was written; median ${median.toFixed(0)} ms, slowest ${slowest.toFixed(0)} ms`,
+        );
+        // 50 kB/s for 4 s, plus a 16 KiB burst: about 21 of 80 groups of 10 kB.
+        assert.ok(whole.length <= 0.4 * written.size, `${whole.length} of ${written.size} groups arrived`);
+        assert.ok(whole.length >= 0.1 * written.size, `the cap is not a stall: ${whole.length} arrived`);
+        // Newest first: the subscriber is not stuck behind old groups.
+        assert.ok(newest >= last - 2, `newest group received ${newest}, newest written ${last}`);
+        assert.ok(newestLatency < 1_000, `the newest group took ${newestLatency} ms`);
+        // Each gap in the cap goes to the newest group waiting, not the oldest (that would take ~ttlMs).
+        assert.ok(median < ttlMs / 2, `groups arrived a median ${median} ms after they were written`);
+        // What was not sent within its time to live was cut, not delivered late.
+        assert.ok(slowest < ttlMs + 250, `a group arrived ${slowest} ms after it was written`);
+      });
+
+      await t.step("the endpoint: POST kbps=0 lifts the cap; bad requests are refused", async () => {
+        const bad = await control("POST", "?kbps=fast");
+        assert.equal(bad.status, 400);
+        await bad.body?.cancel();
+        const get = await control("GET", "?kbps=0");
+        assert.equal(get.status, 405);
+        await get.body?.cancel();
+        const lift = await control("POST", "?kbps=0");
+        assert.equal(lift.status, 200);
+        assert.equal(await lift.text(), "send rate uncapped\n");
+      });
+
+      await t.step("uncapped: every group arrives whole", async () => {
+        const written = await writeGroupsPaced(publisher, 100, 40, ttlMs);
+        await delay(ttlMs + 300);
+        const whole = wholeAmong(written);
+        console.log(`uncapped: ${whole.length} of ${written.size} groups whole`);
+        assert.equal(whole.length, written.size, "full delivery once the cap is lifted");
+      });
+    } finally {
+      sub.close();
+      pub.close();
+      await withTimeout(reading ?? Promise.resolve(), 3_000, "the reader").catch(() => {});
       await stopRelay(relay);
     }
   },

@@ -1,5 +1,6 @@
 // Accepts a WebTransport session as a MoQT session (draft-14) and hands it to the router.
 import { accept, type Session } from "@moqkit/sdk/session";
+import type { SendRateControl } from "../send-rate-control.ts";
 import type { WebTransportSession } from "../webtransport/index.ts";
 import type { Router } from "./router.ts";
 
@@ -10,6 +11,8 @@ export interface MoqSessionOptions {
   /** Checks the AUTHORIZATION TOKEN values of CLIENT_SETUP; false closes with UNAUTHORIZED. */
   authorize?: (tokens: string[]) => boolean;
   setupTimeoutMs?: number;
+  /** A test facility: caps what the relay sends to each session. */
+  sendRate?: SendRateControl;
 }
 
 /**
@@ -23,12 +26,14 @@ export async function serveMoqSession(
 ): Promise<void> {
   wt.accept();
   const path = new URL(wt.url).pathname;
+  const sendRate = options.sendRate?.open();
   try {
     const session = await accept(wt, {
       handler: router.handler,
       implementation: "moqkit-relay",
       setupTimeoutMs: options.setupTimeoutMs,
       authorize: options.authorize,
+      sendRate,
       log: (line) => options.log(`moq ${path}: ${line}`),
     });
     options.log(`moq session ${path} set up`);
@@ -37,6 +42,8 @@ export async function serveMoqSession(
     options.sessions?.delete(session);
   } catch (error) {
     options.log(`moq session ${path} setup failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    if (sendRate !== undefined) options.sendRate?.release(sendRate);
   }
 }
 

@@ -6,6 +6,7 @@ import type { ControlStream } from "./control.ts";
 import { errorText, RequestError, SessionError } from "./errors.ts";
 import type { ReceivePolicy } from "./receive.ts";
 import type { IncomingRequestIds, OutgoingRequestIds } from "./request-ids.ts";
+import type { SendRateLimit } from "./send-rate.ts";
 import type { MoqTransport, TransportSendStream } from "./transport.ts";
 
 type Pending = { resolve: (message: ControlMessage) => void; reject: (error: Error) => void };
@@ -16,6 +17,8 @@ export class SessionContext {
   readonly receive: ReceivePolicy;
   /** The peer's request IDs: each request counts as open until `finish()`. */
   readonly incoming: IncomingRequestIds;
+  /** A cap on what the served subscriptions and fetches send (a test option); undefined = none. */
+  readonly sendRate: SendRateLimit | undefined;
   readonly #outgoing: OutgoingRequestIds;
   readonly #control: ControlStream;
   readonly #transport: MoqTransport;
@@ -31,6 +34,7 @@ export class SessionContext {
     receive: ReceivePolicy;
     incoming: IncomingRequestIds;
     outgoing: OutgoingRequestIds;
+    sendRate?: SendRateLimit;
     control: ControlStream;
     transport: MoqTransport;
     log: (line: string) => void;
@@ -40,6 +44,7 @@ export class SessionContext {
     this.limits = init.limits;
     this.receive = init.receive;
     this.incoming = init.incoming;
+    this.sendRate = init.sendRate;
     this.#outgoing = init.outgoing;
     this.#control = init.control;
     this.#transport = init.transport;

@@ -17,6 +17,7 @@ export type {
   TrackStatusInfo,
 } from "./options.ts";
 export type { SubscriptionInfo } from "./receive.ts";
+export { DEFAULT_SEND_BURST_BYTES, SendRateLimit, type SendRateOptions } from "./send-rate.ts";
 export type { FetchRange } from "./serve-fetch.ts";
 export type { ServedTrack } from "./served-track.ts";
 export { Session, type SessionHandler, type SessionOptions } from "./session.ts";

@@ -118,6 +118,7 @@ export class Publisher {
     const pushed = new ServedSubscription(
       {
         openStream: (order) => context.openStream(order),
+        sendRate: context.sendRate,
         sendControl: (message) => context.send(message),
         finished: (id) => {
           this.#pushed.delete(id);
@@ -195,6 +196,7 @@ export class Publisher {
     const subscription = new ServedSubscription(
       {
         openStream: (order) => context.openStream(order),
+        sendRate: context.sendRate,
         sendControl: (reply) => context.send(reply),
         finished: (id) => {
           if (this.#served.get(id) === subscription) {
@@ -307,7 +309,7 @@ export class Publisher {
         end: plan.end,
         parameters: [],
       });
-      await sender.run((order) => context.openStream(order), message.subscriberPriority);
+      await sender.run((order) => context.openStream(order), message.subscriberPriority, context.sendRate);
     } catch (error) {
       refuse(context, "fetch_error", requestId, error, FetchErrorCode.INTERNAL_ERROR);
     } finally {

@@ -8,6 +8,7 @@ import {
   StreamResetCode,
 } from "../wire/index.ts";
 import { sendOrder, toPublisherPriority } from "./priority.ts";
+import type { SendRateLimit } from "./send-rate.ts";
 import { largestLocation, type ServedTrack } from "./served-track.ts";
 import { DataStreamWriter } from "./stream-writer.ts";
 import type { TransportSendStream } from "./transport.ts";
@@ -81,6 +82,8 @@ export class FetchSender {
   readonly #plan: Extract<FetchPlan, { ok: true }>;
   readonly #requestId: number;
   #cancelled = false;
+  /** Only with a send rate cap: stops a wait for tokens on FETCH_CANCEL. */
+  #abort: AbortController | undefined;
   #writer: DataStreamWriter | undefined;
 
   constructor(requestId: number, plan: Extract<FetchPlan, { ok: true }>) {
@@ -88,11 +91,18 @@ export class FetchSender {
     this.#plan = plan;
   }
 
-  async run(open: (order: number) => Promise<TransportSendStream>, subscriberPriority: number): Promise<void> {
+  /** @param limit the session's send rate cap (a test option), taken before each object */
+  async run(
+    open: (order: number) => Promise<TransportSendStream>,
+    subscriberPriority: number,
+    limit?: SendRateLimit,
+  ): Promise<void> {
     const { segments, chunkCounts, range } = this.#plan;
+    if (limit !== undefined) this.#abort = new AbortController();
     try {
       const first = segments[0];
-      const stream = await open(sendOrder(subscriberPriority, toPublisherPriority(first?.priority ?? 0), 1, 0));
+      const order = sendOrder(subscriberPriority, toPublisherPriority(first?.priority ?? 0), 1, 0);
+      const stream = await open(order);
       const writer = new DataStreamWriter(stream);
       this.#writer = writer;
       await writer.write(encodeFetchHeader(this.#requestId));
@@ -117,6 +127,8 @@ export class FetchSender {
             payloadLength: chunk.length,
             extensions: segment.chunkHeader,
           });
+          const wait = limit?.take(header.length + chunk.length, order, this.#abort?.signal);
+          if (wait !== undefined && !(await wait)) break;
           await writer.write(header, chunk);
         }
         if (this.#cancelled) break;
@@ -132,6 +144,7 @@ export class FetchSender {
 
   cancel(): void {
     this.#cancelled = true;
+    this.#abort?.abort();
     for (const segment of this.#plan.segments) segment.close();
   }
 }

@@ -16,6 +16,7 @@ import {
 } from "../wire/index.ts";
 import { filterStart } from "./filter.ts";
 import { sendOrder, toPublisherPriority } from "./priority.ts";
+import type { SendRateLimit } from "./send-rate.ts";
 import type { ServedTrack } from "./served-track.ts";
 import { DataStreamWriter } from "./stream-writer.ts";
 import type { TransportSendStream } from "./transport.ts";
@@ -28,6 +29,8 @@ export interface ServeHost {
   finished(requestId: number): void;
   /** For a PUBLISH of ours: the peer's PUBLISH_OK (no error) or PUBLISH_ERROR. */
   answered?(error: Error | undefined): void;
+  /** The session's send rate cap (a test option), taken before each write. */
+  readonly sendRate?: SendRateLimit;
 }
 
 export interface ServeRequest {
@@ -229,6 +232,10 @@ export class ServedSubscription {
     return sendOrder(this.#subscriberPriority, publisherPriority, this.#groupOrder, group);
   }
 
+  get sendRate(): SendRateLimit | undefined {
+    return this.#host.sendRate;
+  }
+
   openStream(order: number): Promise<TransportSendStream> {
     this.#streamCount++;
     return this.#host.openStream(order);
@@ -243,6 +250,8 @@ class GroupSender {
   readonly #segment: SegmentSubscriber;
   readonly #firstObject: number;
   readonly #publisherPriority: number;
+  /** Only with a send rate cap: stops a wait for tokens when the group is cut. */
+  readonly #abort: AbortController | undefined;
   #resolveDone!: () => void;
   #stream: TransportSendStream | undefined;
   #cancelCode: number | undefined;
@@ -253,6 +262,7 @@ class GroupSender {
     this.group = segment.sequence;
     this.#firstObject = firstObject;
     this.#publisherPriority = toPublisherPriority(segment.priority);
+    this.#abort = subscription.sendRate === undefined ? undefined : new AbortController();
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
@@ -267,6 +277,7 @@ class GroupSender {
     let writer: DataStreamWriter | undefined;
     try {
       const subscription = this.#subscription;
+      const limit = subscription.sendRate;
       const stream = await subscription.openStream(subscription.sendOrderFor(this.group, this.#publisherPriority));
       this.#stream = stream;
       writer = new DataStreamWriter(stream);
@@ -288,7 +299,15 @@ class GroupSender {
           payloadLength: chunk.length,
           extensions: withExtensions ? extensions : undefined,
         });
-        if (unsentHeader) await writer.write(this.#header(withExtensions), objectHeader, chunk);
+        const header = unsentHeader ? this.#header(withExtensions) : undefined;
+        // Under a send rate cap the most important group waiting goes first; a cut ends the wait.
+        const wait = limit?.take(
+          (header?.length ?? 0) + objectHeader.length + chunk.length,
+          subscription.sendOrderFor(this.group, this.#publisherPriority),
+          this.#abort?.signal,
+        );
+        if (wait !== undefined && !(await wait)) break;
+        if (header !== undefined) await writer.write(header, objectHeader, chunk);
         else await writer.write(objectHeader, chunk);
         this.#subscription.servedTrack.onObjectSent?.(this.group, id, chunk);
         unsentHeader = false;
@@ -338,6 +357,7 @@ class GroupSender {
   cancel(code: number): void {
     if (this.#cancelCode !== undefined) return;
     this.#cancelCode = code;
+    this.#abort?.abort();
     this.#segment.close();
   }
 }

@@ -23,6 +23,7 @@ import type { NamespaceWatcher } from "./namespace-watcher.ts";
 import type { SubscribeIntoOptions, SubscribeOptions, TrackStatusInfo } from "./options.ts";
 import { Publisher } from "./publisher.ts";
 import type { IncomingRequestIds, OutgoingRequestIds } from "./request-ids.ts";
+import type { SendRateLimit } from "./send-rate.ts";
 import type { FetchRange } from "./serve-fetch.ts";
 import type { ServedTrack } from "./served-track.ts";
 import { Subscriber } from "./subscriber.ts";
@@ -67,6 +68,11 @@ export interface SessionOptions {
    * that transfers objects to a page turns it on, so that a transfer detaches nothing else.
    */
   ownObjectBuffers?: boolean;
+  /**
+   * A test option: caps what this session sends on its data streams (served subscriptions and
+   * fetches), most important group first, so tests can show a bad network. Default: no cap, no cost.
+   */
+  sendRate?: SendRateLimit;
   /** How long to wait for the peer's SETUP (ms). Default 10 000. */
   setupTimeoutMs?: number;
   handler?: SessionHandler;
@@ -127,6 +133,7 @@ export class Session {
       },
       incoming: init.incoming,
       outgoing: init.outgoing,
+      sendRate: options.sendRate,
       control: init.control,
       transport: init.transport,
       log: options.log ?? (() => {}),
