@@ -29,12 +29,12 @@ async function openPage(browser: Browser): Promise<Page> {
 }
 
 /** A page publishing the fake camera and microphone as `name`, live once its catalog is written. */
-async function startPublishing(browser: Browser, name: string): Promise<Page> {
+async function startPublishing(browser: Browser, name: string, extra: object = {}): Promise<Page> {
   const page = await openPage(browser);
-  const started = await page.evaluate(([relayUrl, broadcast]) => camera.publish({ relay: relayUrl, name: broadcast }), [
-    `http://127.0.0.1:${relay.port}/`,
-    name,
-  ] as const);
+  const started = await page.evaluate(
+    ([relayUrl, broadcast, options]) => camera.publish({ relay: relayUrl, name: broadcast, ...(options as object) }),
+    [`http://127.0.0.1:${relay.port}/`, name, extra] as const,
+  );
   expect(started.catalog).toBeDefined();
   return page;
 }
@@ -155,4 +155,30 @@ test("the relay killed and started again: publishing resumes within 2 s, counted
   expect(after?.bytesSent).toBeGreaterThan(0);
   expect(after?.captureToWireMs.p95).toBeGreaterThan(0);
   expect(after?.captureToWireMs.p95).toBeLessThan(1_000);
+});
+
+test("on an uplink slower than the bitrate, what cannot go in time expires in the publisher, counted; the newest still arrives, never late", async ({
+  browser,
+}) => {
+  const name = `e2e/${uniqueName("slow")}`;
+  // About 645 kbit/s of H.264 (no audio: every count below is video) through a 250 kbit/s uplink;
+  // segments (one per second, from a key frame) live 1 s.
+  const publisher = await startPublishing(browser, name, { sendRateKbps: 250, ttlMs: 1_000, audio: false });
+  const viewer = await openPage(browser);
+  const got = await viewer.evaluate(([target, broadcast]) => camera.arrivals(target, broadcast, 5), [
+    { url: relay.url, hash: relay.certificateSha256 },
+    name,
+  ] as const);
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  const stats = await publisher.evaluate(() => camera.stats());
+  console.log(JSON.stringify({ slowUplink: got, stats }));
+  // No whole second of video fits through the uplink in its time to live: each segment's start goes
+  // out, the rest expires in the worker and is counted.
+  expect(stats?.segmentsExpired).toBeGreaterThanOrEqual(3);
+  expect(stats?.bytesSent).toBeGreaterThan(0);
+  expect(stats?.bytesSent).toBeLessThan((250_000 / 8) * 8);
+  // The viewer kept getting new groups up to the end, and nothing older than its time to live.
+  expect(got.groups.length).toBeGreaterThanOrEqual(3);
+  expect(got.lastArrivalBeforeEndMs).toBeLessThan(1_500);
+  expect(got.latencyMax).toBeLessThan(1_000 + 500);
 });

@@ -125,6 +125,8 @@ export class MediaPipeline {
   }
 
   stats(): MediaStats {
+    this.#wire.video.settle();
+    this.#wire.audio.settle();
     const c = this.#counters;
     const stats: MediaStats = {
       framesCaptured: c.framesCaptured,
@@ -175,13 +177,16 @@ export class MediaPipeline {
   }
 
   #segmenter(track: TrackPublisher, priority: number, ttlMs: number, segmentPerFrame: boolean): Segmenter {
+    const kind = segmentPerFrame ? "audio" : "video";
+    const wire = this.#wire[kind];
     return new Segmenter(track, {
       priority,
       ttlMs,
       segmentPerFrame,
-      onSegmentEnd: (_sequence, _frames, error) => {
-        if (error !== undefined)
-          this.#error(segmentPerFrame ? "audio" : "video", "segment-error", `segment lost: ${String(error)}`, false);
+      onSegmentStart: (sequence) => wire.began(sequence),
+      onSegmentEnd: (sequence, frames, error) => {
+        wire.finished(sequence, frames, ttlMs);
+        if (error !== undefined) this.#error(kind, "segment-error", `segment lost: ${String(error)}`, false);
       },
     });
   }

@@ -34,6 +34,11 @@ export interface PublisherOptions {
   audio?: false | AudioOptions;
   /** How long a media segment may wait in the worker for the network (ms, from its first frame; default 2000). */
   ttlMs?: number;
+  /**
+   * Caps what the worker sends (kbit/s): for a shared uplink, or to see what a slow network does.
+   * The most important, newest segments go first; what cannot go in time expires in the worker.
+   */
+  sendRateKbps?: number;
   /** Capture from this stream instead of getUserMedia (tests, canvas capture). */
   stream?: MediaStream;
   /** Shows the local camera (muted). */
@@ -163,6 +168,7 @@ export function checkOptions(options: unknown): PublisherOptions {
   }
   if (video === false && audio === false) bad("video and audio are both false: nothing to publish");
   optionalInteger(fields.ttlMs, "ttlMs", 100, 600_000);
+  optionalInteger(fields.sendRateKbps, "sendRateKbps", 8, 10_000_000);
   const keyFrames =
     video === undefined || video === false
       ? DEFAULT_KEY_FRAME_INTERVAL_MS

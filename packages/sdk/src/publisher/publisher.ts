@@ -118,10 +118,10 @@ export class Publisher extends EventTarget {
     try {
       publisher.#showPreview(videoTrack);
       publisher.#listen();
-      await client.connect(
-        checked.relay,
-        checked.certificateHashes ? { certificateHashes: checked.certificateHashes } : {},
-      );
+      await client.connect(checked.relay, {
+        ...(checked.certificateHashes ? { certificateHashes: checked.certificateHashes } : {}),
+        ...(checked.sendRateKbps === undefined ? {} : { sendRateKbps: checked.sendRateKbps }),
+      });
       const transfer: Transferable[] = [];
       const request: MediaPublishRequest = {
         type: "media-publish",

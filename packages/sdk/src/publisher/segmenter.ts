@@ -27,6 +27,8 @@ export interface SegmenterOptions {
   firstSequence?: number;
   /** A frame of `bytes` (as on the wire: timestamp varint + bitstream) went into segment `sequence`. */
   onFrame?: (sequence: number, bytes: number) => void;
+  /** Segment `sequence` was opened (its time to live runs from now). */
+  onSegmentStart?: (sequence: number) => void;
   /** Segment `sequence` was finished (cleanly, or cut short by `error`). */
   onSegmentEnd?: (sequence: number, frames: number, error?: unknown) => void;
 }
@@ -74,6 +76,7 @@ export class Segmenter {
             expiresMs: this.#options.ttlMs,
           }),
         );
+        this.#options.onSegmentStart?.(this.#next);
       } catch (error) {
         // The track is closed (or refused the sequence): nothing to write into.
         this.#options.onSegmentEnd?.(this.#next, 0, error);

@@ -20,29 +20,46 @@ describe("LatencyWindow", () => {
 });
 
 describe("WireTally", () => {
-  it("counts bytes, segments begun, and segments skipped by a newer one (taken back if sent later)", () => {
+  it("judges each segment at its deadline: sent if every object was written, expired if not", () => {
+    let now = 0;
     const counters = new MediaCounters();
-    const tally = new WireTally(counters);
+    const tally = new WireTally(counters, () => now);
+    // Group 0: three objects, all written in time.
+    tally.began(0);
     tally.sent(0, 0, 100);
     tally.sent(0, 1, 50);
-    expect(counters).toMatchObject({ bytesSent: 150, segmentsSent: 1, segmentsExpired: 0 });
-    // Groups 1 and 2 never went out: 3 was sent first.
-    tally.sent(3, 0, 10);
-    expect(counters).toMatchObject({ segmentsSent: 2, segmentsExpired: 2 });
-    // Group 2 goes out after all (newest first under congestion).
-    tally.sent(2, 0, 10);
-    expect(counters).toMatchObject({ segmentsSent: 3, segmentsExpired: 1 });
-    // A resend of a group already counted (a new session after a reconnect) is one more send, not less expiry.
-    tally.sent(3, 0, 10);
-    expect(counters).toMatchObject({ bytesSent: 180, segmentsSent: 4, segmentsExpired: 1 });
+    tally.sent(0, 2, 50);
+    tally.finished(0, 3, 1000);
+    // Group 1: cut after its first object. Group 2: never begun on the wire.
+    now = 100;
+    tally.began(1);
+    tally.sent(1, 0, 10);
+    tally.finished(1, 3, 1000);
+    tally.began(2);
+    tally.finished(2, 1, 1000);
+    tally.settle();
+    expect(counters).toMatchObject({ bytesSent: 210, segmentsSent: 0, segmentsExpired: 0 }); // none is due yet
+    now = 1000;
+    tally.settle();
+    expect(counters).toMatchObject({ segmentsSent: 1, segmentsExpired: 0 });
+    now = 1100;
+    tally.settle();
+    expect(counters).toMatchObject({ segmentsSent: 1, segmentsExpired: 2 });
   });
 
-  it("counts a long gap without remembering each group", () => {
+  it("counts a segment written again after a reconnect once, and ignores groups already judged", () => {
+    let now = 0;
     const counters = new MediaCounters();
-    const tally = new WireTally(counters);
-    tally.sent(10_000, 0, 1);
-    expect(counters.segmentsExpired).toBe(10_000);
+    const tally = new WireTally(counters, () => now);
+    tally.began(5);
     tally.sent(5, 0, 1);
-    expect(counters.segmentsExpired).toBe(10_000);
+    tally.sent(5, 0, 1); // a new session resends from the start
+    tally.sent(5, 1, 1);
+    tally.finished(5, 2, 10);
+    now = 20;
+    tally.settle();
+    tally.sent(5, 0, 1);
+    tally.settle();
+    expect(counters).toMatchObject({ bytesSent: 4, segmentsSent: 1, segmentsExpired: 0 });
   });
 });

@@ -37,40 +37,65 @@ export class MediaCounters {
   bytesSent = 0;
 }
 
-/** Gaps longer than this are counted without remembering each group (they are long gone). */
-const REMEMBERED_GAP = 64;
-
 /**
- * What one track put on the wire, from the session's onObjectSent: bytes, segments begun (their
- * object 0 written), and segments that never went out because a newer one was sent first (they
- * expired in the worker, or the relay was not subscribed yet). A skipped segment sent later after
- * all (newest-first order under congestion) is taken back off the expired count. A segment sent
- * again by a new session after a reconnect counts again.
+ * What one track put on the wire, from the session's onObjectSent, and which of its segments made it.
+ * A segment is judged once its time to live has passed (the session cuts a group still sending then,
+ * and the worker's cache lets it go): `segmentsSent` if every one of its objects had been written to
+ * a subscriber's stream by then, `segmentsExpired` if not (cut halfway, or never begun because the
+ * network could not take it in time, or nobody subscribed yet). Objects written again by a new
+ * session after a reconnect count once per segment (the highest object ID written is what counts).
  */
 export class WireTally {
   readonly #counters: MediaCounters;
-  #newest = -1;
-  readonly #skipped = new Set<number>();
+  readonly #now: () => number;
+  /** Highest object ID written, by group, for groups not judged yet. */
+  readonly #written = new Map<number, number>();
+  /** Finished segments waiting for their deadline: group → objects it holds, when it is judged. */
+  readonly #pending = new Map<number, { objects: number; deadline: number }>();
+  /** When each open group began (its time to live runs from there). */
+  readonly #began = new Map<number, number>();
 
-  constructor(counters: MediaCounters) {
+  constructor(counters: MediaCounters, now: () => number = () => performance.now()) {
     this.#counters = counters;
+    this.#now = now;
   }
 
+  /** The session wrote object `object` of group `group` (`bytes` of payload). */
   sent(group: number, object: number, bytes: number): void {
+    this.#counters.bytesSent += bytes;
+    // A group judged already (written again by a new session after a reconnect): its verdict stands.
+    if (!this.#began.has(group) && !this.#pending.has(group)) return;
+    const highest = this.#written.get(group);
+    if (highest === undefined || object > highest) this.#written.set(group, object);
+  }
+
+  /** The segmenter opened group `group`. */
+  began(group: number): void {
+    this.#began.set(group, this.#now());
+  }
+
+  /** The segmenter finished group `group` with `objects` objects; it is judged `ttlMs` after it began. */
+  finished(group: number, objects: number, ttlMs: number): void {
+    const began = this.#began.get(group) ?? this.#now();
+    this.#began.delete(group);
+    if (objects === 0) {
+      this.#written.delete(group);
+      return;
+    }
+    this.#pending.set(group, { objects, deadline: began + ttlMs });
+  }
+
+  /** Judges the segments whose time to live has passed. */
+  settle(): void {
+    const now = this.#now();
     const counters = this.#counters;
-    counters.bytesSent += bytes;
-    if (object !== 0) return;
-    counters.segmentsSent++;
-    if (group > this.#newest) {
-      const gap = group - this.#newest - 1;
-      counters.segmentsExpired += gap;
-      if (gap <= REMEMBERED_GAP)
-        for (let skipped = this.#newest + 1; skipped < group; skipped++) this.#skipped.add(skipped);
-      this.#newest = group;
-      // Only recent skips can still go out.
-      for (const skipped of this.#skipped) if (skipped < group - REMEMBERED_GAP) this.#skipped.delete(skipped);
-    } else if (this.#skipped.delete(group)) {
-      counters.segmentsExpired--;
+    for (const [group, { objects, deadline }] of this.#pending) {
+      if (deadline > now) continue;
+      const highest = this.#written.get(group);
+      if (highest !== undefined && highest + 1 >= objects) counters.segmentsSent++;
+      else counters.segmentsExpired++;
+      this.#pending.delete(group);
+      this.#written.delete(group);
     }
   }
 }

@@ -26,6 +26,8 @@ export interface ConnectParameters {
   liveness?: LivenessOptions;
   cacheDurationMs?: number;
   authorizationToken?: string;
+  /** Caps what the worker sends (kbit/s); the most important, newest groups go first. */
+  sendRateKbps?: number;
 }
 
 export interface StateChange {

@@ -70,6 +70,8 @@ export interface ConnectRequest {
    */
   cacheDurationMs?: number;
   authorizationToken?: string;
+  /** Caps what the worker sends (kbit/s), the most important group first (session sendRate). */
+  sendRateKbps?: number;
 }
 
 export interface SubscribeRequest {
@@ -284,11 +286,11 @@ export interface MediaStats {
   framesEncoded: number;
   /** Frames closed unencoded because the encoder was behind (never queued). */
   framesDropped: number;
-  /** Segments whose first object a session wrote to a subscriber's stream (again after a reconnect). */
+  /** Segments whose every object a session wrote to a subscriber's stream within their time to live. */
   segmentsSent: number;
   /**
-   * Segments that never went out because a newer one was sent first: they expired in the worker (the
-   * network could not take them in time, or nobody subscribed yet).
+   * Segments not wholly written within their time to live (cut halfway, or never begun): they expired
+   * in the worker because the network could not take them in time, or nobody subscribed yet.
    */
   segmentsExpired: number;
   /** Bytes of media objects the sessions wrote to subscribers' streams. */

@@ -5,7 +5,7 @@ import { CacheError, createTrack, type TrackPublisher, type TrackSubscriber } fr
 import { CATALOG_TRACK } from "../catalog/index.ts";
 import { AUDIO_TRACK, VIDEO_TRACK } from "../publisher/catalog-builder.ts";
 import { MediaPipeline } from "../publisher/media-pipeline.ts";
-import { type ConnectOptions, connect, type Session } from "../session/index.ts";
+import { type ConnectOptions, connect, SendRateLimit, type Session } from "../session/index.ts";
 import { toErrorInfo, WorkerError } from "./errors.ts";
 import type {
   ConnectRequest,
@@ -230,6 +230,7 @@ export class WorkerService {
           options.maxCacheDurationMs = request.cacheDurationMs;
         }
         if (request.authorizationToken !== undefined) options.authorizationToken = request.authorizationToken;
+        if (request.sendRateKbps !== undefined) options.sendRate = new SendRateLimit(request.sendRateKbps * 125);
         if (this.#deps.log !== undefined) options.log = this.#deps.log;
         return open(relay, options);
       },

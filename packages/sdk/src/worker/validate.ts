@@ -179,6 +179,7 @@ export function parseRequest(data: unknown): WorkerRequest {
           reconnect: reconnect(message.reconnect),
           liveness: liveness(message.liveness),
           cacheDurationMs: optionalInteger(message.cacheDurationMs, "cacheDurationMs", 0, 86_400_000),
+          sendRateKbps: optionalInteger(message.sendRateKbps, "sendRateKbps", 1, 10_000_000),
           authorizationToken:
             message.authorizationToken === undefined
               ? undefined
