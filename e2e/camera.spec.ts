@@ -182,3 +182,22 @@ test("on an uplink slower than the bitrate, what cannot go in time expires in th
   expect(got.lastArrivalBeforeEndMs).toBeLessThan(1_500);
   expect(got.latencyMax).toBeLessThan(1_000 + 500);
 });
+
+test("stop() ends the tracks cleanly: a viewer's subscription ends without an error", async ({ browser }) => {
+  const name = `e2e/${uniqueName("stopped")}`;
+  const publisher = await startPublishing(browser, name);
+  const viewer = await openPage(browser);
+  await viewer.evaluate(
+    ([target, broadcast]) => {
+      (window as unknown as { followed: unknown }).followed = camera.follow(target, broadcast);
+    },
+    [{ url: relay.url, hash: relay.certificateSha256 }, name] as const,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  expect(await publisher.evaluate(() => camera.stop())).toBe("stopped");
+  const followed = await viewer.evaluate(
+    () => (window as unknown as { followed: Promise<{ groups: number; end: string }> }).followed,
+  );
+  expect(followed.groups).toBeGreaterThanOrEqual(1);
+  expect(followed.end).toBe("ended cleanly");
+});
