@@ -8,6 +8,9 @@ import { readVideoSection, type VideoSection, videoSectionJson } from "./video.t
 
 /** The catalog track's name. */
 export const CATALOG_TRACK = "catalog.json";
+/** The rendition tracks @moq/publish publishes, and so do we: one video and one audio. */
+export const VIDEO_TRACK = "video/hd";
+export const AUDIO_TRACK = "audio/data";
 
 /** The largest catalog parseCatalog reads and encodeCatalog writes by default: 64 KiB of UTF-8. */
 export const DEFAULT_MAX_CATALOG_BYTES = 64 * 1024;

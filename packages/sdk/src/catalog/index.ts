@@ -4,6 +4,7 @@ export type {
   AudioSection,
 } from "./audio.ts";
 export {
+  AUDIO_TRACK,
   CATALOG_TRACK,
   type Catalog,
   type CatalogLimits,
@@ -11,6 +12,7 @@ export {
   DEFAULT_MAX_CATALOG_DEPTH,
   encodeCatalog,
   parseCatalog,
+  VIDEO_TRACK,
 } from "./catalog.ts";
 export {
   type CmafContainer,

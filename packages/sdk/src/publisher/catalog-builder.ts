@@ -2,10 +2,7 @@
 // @moq/publish writes (so @moq/watch reads it), and a writer that puts each new version of it in a
 // new group of the `catalog.json` track.
 import type { SegmentInfo, SegmentPublisher } from "../cache/index.ts";
-import { type Catalog, encodeCatalog } from "../catalog/index.ts";
-
-export const VIDEO_TRACK = "video/hd";
-export const AUDIO_TRACK = "audio/data";
+import { AUDIO_TRACK, type Catalog, encodeCatalog, VIDEO_TRACK } from "../catalog/index.ts";
 
 export interface EncodedVideo {
   codec: string;

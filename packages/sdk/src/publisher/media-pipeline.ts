@@ -4,7 +4,8 @@
 import type { TrackPublisher } from "../cache/index.ts";
 import { decodeFrame } from "../container/index.ts";
 import { WorkerError } from "../worker/errors.ts";
-import type { MediaErrorCode, MediaEvent, MediaPublishRequest, MediaStats } from "../worker/protocol.ts";
+import type { MediaHost, MediaTracks, RunningMedia } from "../worker/media.ts";
+import type { MediaErrorCode, MediaPublishRequest, MediaStats } from "../worker/protocol.ts";
 import { AudioPipeline } from "./audio-pipeline.ts";
 import { buildCatalog, CatalogWriter } from "./catalog-builder.ts";
 import { WallClockAnchor, wallNowUs } from "./clock.ts";
@@ -29,19 +30,12 @@ export const VIDEO_PRIORITY = 1;
 
 export const STATS_INTERVAL_MS = 1000;
 
-export interface MediaTracks {
-  catalog: TrackPublisher;
-  video?: TrackPublisher;
-  audio?: TrackPublisher;
-}
-
-export interface MediaPipelineHost {
-  post(event: MediaEvent): void;
+export interface MediaPipelineHost extends MediaHost {
   /** Default: VideoEncoder.isConfigSupported. */
   isConfigSupported?: IsVideoConfigSupported;
 }
 
-export class MediaPipeline {
+export class MediaPipeline implements RunningMedia {
   readonly #host: MediaPipelineHost;
   readonly #counters = new MediaCounters();
   readonly #latency = new LatencyWindow();

@@ -1,27 +1,9 @@
 // The Publisher's options: their types, their defaults (shared with the worker's pipeline) and
 // their validation, which names the bad field in a PublisherError("bad-argument").
+import type { AudioOptions, VideoOptions } from "../worker/media.ts";
 import { PublisherError } from "./errors.ts";
 
-export interface VideoOptions {
-  /** WebCodecs codec strings, most wanted first (default DEFAULT_VIDEO_CODECS). */
-  codecs?: string[];
-  /** Capture and encode size (default 640x480; the capture may deliver another size, which is used then). */
-  width?: number;
-  height?: number;
-  /** Frames per second (default 30); faster capture is thinned to this rate. */
-  frameRate?: number;
-  /** Bits per second (default: defaultVideoBitrate). */
-  bitrate?: number;
-  /** A key frame, and so a new segment, this often (ms; default 1000). */
-  keyFrameIntervalMs?: number;
-}
-
-export interface AudioOptions {
-  /** Bits per second (default 32 000 per channel). */
-  bitrate?: number;
-  /** Opus frame duration (default 20). */
-  frameDurationMs?: 10 | 20;
-}
+export type { AudioOptions, VideoOptions } from "../worker/media.ts";
 
 export interface PublisherOptions {
   /** http://host:port/ (local relay: its certificate hash is fetched) or https://… */

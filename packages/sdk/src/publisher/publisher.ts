@@ -13,6 +13,7 @@ import type {
   MediaStats,
   MediaVideoOptions,
 } from "../worker/protocol.ts";
+import type { MessageEndpoint } from "../worker/service.ts";
 import { PublisherError, type PublisherErrorCode, PublisherErrorEvent } from "./errors.ts";
 import {
   type AudioOptions,
@@ -64,6 +65,15 @@ function emptyStats(): PublisherStats {
   };
 }
 
+/** A dedicated worker running the publisher's entry (the moqkit worker with the camera pipeline). */
+function publisherWorker(): WorkerClient {
+  const worker = new Worker(new URL("./worker-entry.ts", import.meta.url), {
+    type: "module",
+    name: "moqkit-publisher",
+  });
+  return new WorkerClient(worker as unknown as MessageEndpoint, () => worker.terminate());
+}
+
 /** Publishes the camera and microphone (or a given stream) as a MoQ broadcast. Events: "statechange", "error", "stats". */
 export class Publisher extends EventTarget {
   #state: PublisherState = "starting";
@@ -113,7 +123,7 @@ export class Publisher extends EventTarget {
       throw new PublisherError("no-camera", "the stream has no audio track (and video is off)");
     }
 
-    const client = (internals.createClient ?? (() => WorkerClient.dedicated()))();
+    const client = (internals.createClient ?? publisherWorker)();
     const publisher = new Publisher(client, stream, ownStream, checked.preview);
     try {
       publisher.#showPreview(videoTrack);

@@ -14,6 +14,7 @@ export {
 } from "./client.ts";
 export { WorkerArgumentError, WorkerError } from "./errors.ts";
 export { startInlineWorker } from "./inline.ts";
+export type { MediaHost, MediaTracks, RunningMedia, StartMedia } from "./media.ts";
 export type {
   ConnectionState,
   ErrorInfo,

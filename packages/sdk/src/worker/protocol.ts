@@ -3,7 +3,7 @@
 // same, so replies to requests the page no longer waits for are recognised and dropped). Everything
 // else the worker says is an event. Chunk bytes cross as transferred ArrayBuffers (see README, "who
 // owns the bytes").
-import type { AudioOptions, VideoOptions } from "../publisher/options.ts";
+import type { AudioOptions, VideoOptions } from "./media.ts";
 
 /** A track by its MoQT full name: namespace fields and track name, as strings. */
 export interface TrackRef {

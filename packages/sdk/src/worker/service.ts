@@ -2,11 +2,10 @@
 // the pulls, and answers the page's messages. It runs inside a dedicated Worker (entry.ts), or inline
 // on a MessagePort (inline.ts) where no Worker is wanted.
 import { CacheError, createTrack, type TrackPublisher, type TrackSubscriber } from "../cache/index.ts";
-import { CATALOG_TRACK } from "../catalog/index.ts";
-import { AUDIO_TRACK, VIDEO_TRACK } from "../publisher/catalog-builder.ts";
-import { MediaPipeline } from "../publisher/media-pipeline.ts";
+import { AUDIO_TRACK, CATALOG_TRACK, VIDEO_TRACK } from "../catalog/index.ts";
 import { type ConnectOptions, connect, SendRateLimit, type Session } from "../session/index.ts";
 import { toErrorInfo, WorkerError } from "./errors.ts";
+import type { RunningMedia, StartMedia } from "./media.ts";
 import type {
   ConnectRequest,
   ErrorInfo,
@@ -36,6 +35,8 @@ export interface ServiceDependencies {
   connect?: (relay: ResolvedRelay, options: ConnectOptions) => Promise<Session>;
   fetch?: Fetcher;
   log?: (line: string) => void;
+  /** Runs media-publish (the publisher's worker entry gives the camera pipeline); without it, refused. */
+  startMedia?: StartMedia;
 }
 
 /** Published segments without a time to live leave the worker's cache after this long (ms). */
@@ -64,7 +65,7 @@ interface WorkerTrack {
 
 interface MediaEntry {
   /** Set once the codec is chosen and the encoders run. */
-  pipeline: MediaPipeline | undefined;
+  pipeline: RunningMedia | undefined;
   trackIds: number[];
   stopped: boolean;
 }
@@ -404,6 +405,9 @@ export class WorkerService {
 
   /** Publishes catalog.json, video/hd and audio/data under the namespace and starts the encoders. */
   #mediaPublish(request: MediaPublishRequest): void {
+    const startMedia = this.#deps.startMedia;
+    if (startMedia === undefined)
+      throw new WorkerError("bad-request", "this worker has no media pipeline: start the publisher's worker");
     if (this.#media !== undefined && !this.#media.stopped)
       throw new WorkerError("bad-request", "media is published already");
     const ref = (name: string): TrackRef => ({ namespace: request.namespace, name });
@@ -416,7 +420,7 @@ export class WorkerService {
     // Relays may keep media groups as long as the worker does; the catalog as long as they like.
     const catalog = this.#track(this.#publish(ref(CATALOG_TRACK), undefined));
     // What the sessions write to the wire is counted by the pipeline (sent bytes, segments, latency).
-    let pipeline: MediaPipeline | undefined;
+    let pipeline: RunningMedia | undefined;
     const sent =
       (kind: "video" | "audio"): ObjectSent =>
       (group, object, payload) =>
@@ -440,7 +444,7 @@ export class WorkerService {
       ...(video === undefined ? {} : { video: video.publisher }),
       ...(audio === undefined ? {} : { audio: audio.publisher }),
     };
-    MediaPipeline.start(request, tracks, {
+    startMedia(request, tracks, {
       post: (event) => this.#post(event),
     }).then(
       (started) => {
