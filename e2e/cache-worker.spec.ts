@@ -6,6 +6,7 @@ import { PORTS } from "./ports.ts";
 interface CacheWorkerApi {
   insert(sequence: number, priority: number, chunks: number[][], expiresMs?: number): number[];
   next(): Promise<{ sequence: number; priority: number; chunks: number[][] } | "end">;
+  sync(): Promise<void>;
   finish(): void;
   errors: string[];
 }
@@ -23,7 +24,9 @@ test("the track cache runs in a dedicated worker: priority order, expiry, transf
       ...cacheWorker.insert(3, 0, [[8]], 30), // most important, but expires before it is pulled
     ];
     cacheWorker.insert(2, 0, [[9]]); // duplicate: refused inside the worker
-    // Well past its 30 ms, even when the worker handles the insert late on a loaded machine.
+    // The worker may start late (a cold dev server, a loaded machine): wait until it has the inserts,
+    // then well past the 30 ms.
+    await cacheWorker.sync();
     await new Promise((resolve) => setTimeout(resolve, 400));
     const pulled = [await cacheWorker.next(), await cacheWorker.next(), await cacheWorker.next()];
     cacheWorker.finish();
