@@ -1,9 +1,9 @@
 // The Publisher's options: their types, their defaults (shared with the worker's pipeline) and
 // their validation, which names the bad field in a PublisherError("bad-argument").
-import type { AudioOptions, VideoOptions } from "../worker/media.ts";
+import type { AudioOptions, VideoOptions } from "../worker/protocol.ts";
 import { PublisherError } from "./errors.ts";
 
-export type { AudioOptions, VideoOptions } from "../worker/media.ts";
+export type { AudioOptions, VideoOptions } from "../worker/protocol.ts";
 
 export interface PublisherOptions {
   /** http://host:port/ (local relay: its certificate hash is fetched) or https://… */

@@ -4,28 +4,6 @@
 import type { TrackPublisher } from "../cache/index.ts";
 import type { MediaEvent, MediaPublishRequest } from "./protocol.ts";
 
-/** The camera's video options, shared by the page's Publisher and the worker's pipeline. */
-export interface VideoOptions {
-  /** WebCodecs codec strings, most wanted first (default DEFAULT_VIDEO_CODECS). */
-  codecs?: string[];
-  /** Capture and encode size (default 640x480; the capture may deliver another size, which is used then). */
-  width?: number;
-  height?: number;
-  /** Frames per second (default 30); faster capture is thinned to this rate. */
-  frameRate?: number;
-  /** Bits per second (default: defaultVideoBitrate). */
-  bitrate?: number;
-  /** A key frame, and so a new segment, this often (ms; default 1000). */
-  keyFrameIntervalMs?: number;
-}
-
-export interface AudioOptions {
-  /** Bits per second (default 32 000 per channel). */
-  bitrate?: number;
-  /** Opus frame duration (default 20). */
-  frameDurationMs?: 10 | 20;
-}
-
 /** The tracks a media pipeline writes into: the broadcast's catalog and its renditions. */
 export interface MediaTracks {
   catalog: TrackPublisher;

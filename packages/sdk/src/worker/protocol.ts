@@ -3,7 +3,6 @@
 // same, so replies to requests the page no longer waits for are recognised and dropped). Everything
 // else the worker says is an event. Chunk bytes cross as transferred ArrayBuffers (see README, "who
 // owns the bytes").
-import type { AudioOptions, VideoOptions } from "./media.ts";
 
 /** A track by its MoQT full name: namespace fields and track name, as strings. */
 export interface TrackRef {
@@ -152,6 +151,28 @@ export interface StatsRequest {
 export interface CloseRequest {
   type: "close";
   id: number;
+}
+
+// The camera's media options, shared by the page's Publisher (publisher/options.ts) and the worker's pipeline.
+export interface VideoOptions {
+  /** WebCodecs codec strings, most wanted first (default DEFAULT_VIDEO_CODECS). */
+  codecs?: string[];
+  /** Capture and encode size (default 640x480; the capture may deliver another size, which is used then). */
+  width?: number;
+  height?: number;
+  /** Frames per second (default 30); faster capture is thinned to this rate. */
+  frameRate?: number;
+  /** Bits per second (default: defaultVideoBitrate). */
+  bitrate?: number;
+  /** A key frame, and so a new segment, this often (ms; default 1000). */
+  keyFrameIntervalMs?: number;
+}
+
+export interface AudioOptions {
+  /** Bits per second (default 32 000 per channel). */
+  bitrate?: number;
+  /** Opus frame duration (default 20). */
+  frameDurationMs?: 10 | 20;
 }
 
 /** The camera's video as the worker gets it: frames transferred from a MediaStreamTrackProcessor. */
