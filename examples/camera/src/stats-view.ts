@@ -40,12 +40,19 @@ const ROWS: Row[] = [
         ? "none"
         : `${audio.codec} · ${audio.sampleRate / 1000} kHz · ${audio.channels === 1 ? "mono" : `${audio.channels} channels`}`,
   },
-  { key: "bitrate", label: "Sending", value: (_stats, measured) => bits(measured.bitrate) },
+  {
+    key: "bitrate",
+    label: "Sending",
+    // The relay asks for the stream only once a viewer joins: until then nothing goes out, by design.
+    value: (stats, measured) => (stats.bytesSent === 0 ? "nothing yet: nobody is watching" : bits(measured.bitrate)),
+  },
   {
     key: "latency",
     label: "Capture → wire",
     value: ({ captureToWireMs }) =>
-      `${captureToWireMs.p50.toFixed(1)} ms median, ${captureToWireMs.p95.toFixed(1)} ms p95`,
+      Number.isFinite(captureToWireMs.p50)
+        ? `${captureToWireMs.p50.toFixed(1)} ms median, ${captureToWireMs.p95.toFixed(1)} ms p95`
+        : "– (nothing sent yet)",
   },
   {
     key: "frames",
@@ -56,7 +63,10 @@ const ROWS: Row[] = [
   {
     key: "segments",
     label: "Segments",
-    value: (stats) => `${count(stats.segmentsSent)} sent, ${count(stats.segmentsExpired)} expired unsent`,
+    value: (stats) =>
+      stats.bytesSent === 0
+        ? `none sent: each expires after its time to live until a viewer joins (${count(stats.segmentsExpired)} so far)`
+        : `${count(stats.segmentsSent)} sent whole, ${count(stats.segmentsExpired)} expired before they could go`,
   },
   { key: "sent", label: "Data sent", value: (stats) => bytes(stats.bytesSent) },
   { key: "queue", label: "Encoder queue", value: (stats) => `${stats.encodeQueue} frame(s)` },
