@@ -9,7 +9,6 @@
 // same way, and what the viewer sees (its capture-to-wire is inside its library: not measurable).
 // Prints one JSON line. Run: pnpm bench:publisher (SECONDS=10 WARMUP=2 ROUNDS=1)
 import { type Browser, type CDPSession, chromium, type Page } from "playwright-core";
-import { createServer } from "vite";
 import { CHROMIUM, CHROMIUM_ARGS, MEDIA_ARGS } from "../e2e/chromium.ts";
 import type {
   BenchPage,
@@ -19,6 +18,7 @@ import type {
   ViewWindow,
 } from "../e2e/fixtures/bench-publisher/main.ts";
 import { startRelay } from "../e2e/relay.ts";
+import { startFixtureServer } from "./fixture-server.ts";
 
 declare const bench: BenchPage;
 
@@ -319,15 +319,8 @@ async function run(
 async function main(): Promise<void> {
   const began = Date.now();
   const relay = await startRelay(["--quiet"]);
-  const vite = await createServer({
-    configFile: "e2e/fixtures/vite.config.ts",
-    server: { port: 0 },
-    logLevel: "error",
-  });
-  await vite.listen();
-  const address = vite.httpServer?.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  const pageUrl = `http://127.0.0.1:${port}/bench-publisher/`;
+  const fixtures = await startFixtureServer();
+  const pageUrl = `${fixtures.base}/bench-publisher/`;
   const launch = (fakeFps: number | undefined) =>
     chromium.launch({
       executablePath: CHROMIUM,
@@ -534,7 +527,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await browser.close().catch(() => {});
-    await vite.close().catch(() => {});
+    await fixtures.close().catch(() => {});
     await relay.stop();
   }
 }

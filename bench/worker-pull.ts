@@ -3,11 +3,12 @@
 // page -> relay -> viewer page, and beside it, alternating in the same run, the floor of any worker
 // hop: a bare worker posting transferred buffers of the same size at the same rate.
 // Prints one JSON line. Run: pnpm bench:worker-pull (ROUNDS=3 SECONDS=10 RATE=100 SIZE=4096)
-import { type Browser, chromium, type Page } from "playwright-core";
-import { createServer } from "vite";
+import { chromium, type Page } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS } from "../e2e/chromium.ts";
+import { openFixturePage } from "../e2e/fixture-page.ts";
 import type { WorkerPage } from "../e2e/fixtures/worker/main.ts";
 import { startRelay } from "../e2e/relay.ts";
+import { startFixtureServer } from "./fixture-server.ts";
 
 declare const workerPage: WorkerPage;
 
@@ -18,14 +19,7 @@ const SIZE = Number(process.env.SIZE ?? 4096);
 
 type Latency = { count: number; p50: number; p95: number; max: number };
 
-async function open(browser: Browser, url: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(url);
-  await page.waitForFunction(() => document.body.dataset.ready === "true", undefined, { timeout: 20_000 });
-  return page;
-}
-
-async function pullRound(relayPort: number, publisher: Page, viewer: Page, round: number): Promise<Latency> {
+async function pullRound(publisher: Page, viewer: Page, round: number): Promise<Latency> {
   const namespace = ["bench", `pull-${Date.now()}-${round}`];
   const trackId = await publisher.evaluate((ns) => workerPage.publish(ns, "data"), namespace);
   const viewerTrack = await viewer.evaluate((ns) => workerPage.subscribe(ns, "data"), namespace);
@@ -41,31 +35,23 @@ async function pullRound(relayPort: number, publisher: Page, viewer: Page, round
   await new Promise((resolve) => setTimeout(resolve, 300));
   const latency = await viewer.evaluate(() => workerPage.latency());
   await viewer.evaluate((id) => workerPage.stopPull(id), pullId);
-  void relayPort;
   return latency;
 }
 
 async function main(): Promise<void> {
   const relay = await startRelay(["--quiet"]);
-  const vite = await createServer({
-    configFile: "e2e/fixtures/vite.config.ts",
-    server: { port: 0 },
-    logLevel: "error",
-  });
-  await vite.listen();
-  const address = vite.httpServer?.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
+  const fixtures = await startFixtureServer();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS], headless: true });
   try {
-    const publisher = await open(browser, `http://127.0.0.1:${port}/worker/`);
-    const viewer = await open(browser, `http://127.0.0.1:${port}/worker/`);
+    const publisher = await openFixturePage(browser, "worker", { base: fixtures.base });
+    const viewer = await openFixturePage(browser, "worker", { base: fixtures.base });
     const relayUrl = `http://127.0.0.1:${relay.port}/`;
     await publisher.evaluate((url) => workerPage.connect(url), relayUrl);
     await viewer.evaluate((url) => workerPage.connect(url), relayUrl);
     const pull: Latency[] = [];
     const bare: Latency[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      pull.push(await pullRound(relay.port, publisher, viewer, round));
+      pull.push(await pullRound(publisher, viewer, round));
       bare.push(
         await viewer.evaluate(([count, interval, size]) => workerPage.bareWorkerLatency(count, interval, size), [
           Math.min(4096, SECONDS * RATE),
@@ -100,7 +86,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(summary));
   } finally {
     await browser.close();
-    await vite.close();
+    await fixtures.close();
     await relay.stop();
   }
 }

@@ -3,9 +3,9 @@
 // moq-dev's <moq-watch> 0.4.6 plays it. Each capturing or playing page has its own browser context.
 import { type Browser, chromium, expect, type Page, test } from "@playwright/test";
 import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.ts";
+import { openFixturePage } from "./fixture-page.ts";
 import type { CameraPage } from "./fixtures/camera/main.ts";
 import { uniqueName } from "./interop-page.ts";
-import { PORTS } from "./ports.ts";
 import { type RelayProcess, startRelay } from "./relay.ts";
 
 declare const camera: CameraPage;
@@ -20,13 +20,7 @@ test.afterEach(async () => {
   await relay?.stop();
 });
 
-async function openPage(browser: Browser): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  page.on("pageerror", (error) => console.log(`page error: ${error.message}`));
-  await page.goto(`http://127.0.0.1:${PORTS.fixtures}/camera/`);
-  await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
-  return page;
-}
+const openPage = (browser: Browser): Promise<Page> => openFixturePage(browser, "camera");
 
 /** A page publishing the fake camera and microphone as `name`, live once its catalog is written. */
 async function startPublishing(browser: Browser, name: string, extra: object = {}): Promise<Page> {

@@ -1,5 +1,6 @@
 // Smoke tests: the example pages build, load in headless Chromium and do something real.
 import { expect, test } from "@playwright/test";
+import { openFixturePage } from "./fixture-page.ts";
 import type { CameraPage } from "./fixtures/camera/main.ts";
 import { uniqueName } from "./interop-page.ts";
 import { PORTS } from "./ports.ts";
@@ -66,9 +67,7 @@ test.describe("the camera page with the relay", () => {
     expect(preview).toEqual({ width: 640, height: 480, muted: true, playing: true });
     // Nothing goes on the wire until someone watches (the relay subscribes for its first viewer):
     // a viewer in its own browser context reads and decodes a group through the relay.
-    const viewer = await (await browser.newContext()).newPage();
-    await viewer.goto(`http://127.0.0.1:${PORTS.fixtures}/camera/`);
-    await expect(viewer.locator("body")).toHaveAttribute("data-ready", "true");
+    const viewer = await openFixturePage(browser, "camera");
     const watched = await viewer.evaluate(
       ([target, broadcast]) => (window as unknown as { camera: CameraPage }).camera.read(target, broadcast),
       [{ url: relay.url, hash: relay.certificateSha256 }, name] as const,

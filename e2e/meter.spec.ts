@@ -3,21 +3,15 @@
 // <video>, a VP8 encode at a low bitrate and a scale to 320x240. Each page has its own browser
 // context (a page in the background drops to ~1 fps here).
 import { type Browser, expect, type Page, test } from "@playwright/test";
+import { openFixturePage } from "./fixture-page.ts";
 import type { MeterPage } from "./fixtures/meter/main.ts";
-import { PORTS } from "./ports.ts";
 
 declare const meterPage: MeterPage;
 
 test.describe.configure({ timeout: 60_000 });
 
-async function openPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1024 } });
-  const page = await context.newPage();
-  page.on("pageerror", (error) => console.log(`page error: ${error.message}`));
-  await page.goto(`http://127.0.0.1:${PORTS.fixtures}/meter/`);
-  await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
-  return page;
-}
+const openPage = (browser: Browser): Promise<Page> =>
+  openFixturePage(browser, "meter", { context: { viewport: { width: 1280, height: 1024 } } });
 
 const round = (value: number | undefined): number | undefined =>
   value === undefined ? undefined : Math.round(value * 10) / 10;

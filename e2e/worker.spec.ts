@@ -2,8 +2,8 @@
 // synthetic segments through its worker, another pulls them through its own, each page in its own
 // browser context (a background page drops to ~1 fps here).
 import { type Browser, expect, type Page, test } from "@playwright/test";
+import { openFixturePage } from "./fixture-page.ts";
 import type { PulledRecord, StateRecord, WorkerPage } from "./fixtures/worker/main.ts";
-import { PORTS } from "./ports.ts";
 import { type RelayProcess, startRelay } from "./relay.ts";
 
 declare const workerPage: WorkerPage;
@@ -18,14 +18,7 @@ test.afterEach(async () => {
   await relay?.stop();
 });
 
-async function openPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.on("pageerror", (error) => console.log(`page error: ${error.message}`));
-  await page.goto(`http://127.0.0.1:${PORTS.fixtures}/worker/`);
-  await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
-  return page;
-}
+const openPage = (browser: Browser): Promise<Page> => openFixturePage(browser, "worker");
 
 /** Connects the page's worker through the local relay's http:// URL (the certificate hash is fetched). */
 async function connect(page: Page, port: number, extra: object = {}): Promise<void> {

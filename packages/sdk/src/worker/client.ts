@@ -6,10 +6,9 @@ import { WorkerArgumentError, WorkerError } from "./errors.ts";
 import { startInlineWorker } from "./inline.ts";
 import type {
   ConnectionState,
+  ConnectRequest,
   ErrorInfo,
-  LivenessOptions,
   MediaEvent,
-  ReconnectOptions,
   ReplyValues,
   TrackRef,
   WorkerEvent,
@@ -19,16 +18,8 @@ import type {
 import type { MessageEndpoint, ServiceDependencies } from "./service.ts";
 import { checkTrackRef } from "./validate.ts";
 
-export interface ConnectParameters {
-  /** Hex SHA-256 hashes of the relay's certificate; not needed for an http:// (local relay) URL. */
-  certificateHashes?: string[];
-  reconnect?: ReconnectOptions;
-  liveness?: LivenessOptions;
-  cacheDurationMs?: number;
-  authorizationToken?: string;
-  /** Caps what the worker sends (kbit/s); the most important, newest groups go first. */
-  sendRateKbps?: number;
-}
+/** What connect() takes besides the URL: the connect request's options (protocol.ts documents each). */
+export type ConnectParameters = Omit<ConnectRequest, "type" | "id" | "url">;
 
 export interface StateChange {
   state: ConnectionState;

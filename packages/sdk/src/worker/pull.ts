@@ -44,8 +44,6 @@ export class Pull {
   #closed = false;
   /** Wakes the pull's loop: a segment released, a track removed, the pull closed. */
   readonly #wake = new Notify();
-  /** Segments handed over so far. */
-  opened = 0;
 
   constructor(pullId: number, sources: PullSource[], credit: number, sink: PullSink, nextKey: () => number) {
     this.pullId = pullId;
@@ -146,7 +144,6 @@ export class Pull {
     const open: OpenSegment = { source, segment, released: false };
     this.#open.set(segmentKey, open);
     this.#openPerTrack.set(source.trackId, (this.#openPerTrack.get(source.trackId) ?? 0) + 1);
-    this.opened++;
     this.#sink.open(segmentKey, source.trackId, segment.sequence, segment.priority);
     void (async () => {
       try {

@@ -8,7 +8,6 @@ import { toErrorInfo, WorkerError } from "./errors.ts";
 import type { RunningMedia, StartMedia } from "./media.ts";
 import type {
   ConnectRequest,
-  ErrorInfo,
   MediaPublishRequest,
   ReplyValues,
   TrackRef,
@@ -521,5 +520,3 @@ export function ownBytes(bytes: Uint8Array, exclusive: boolean): Uint8Array {
 function trackKey(ref: TrackRef): string {
   return JSON.stringify([ref.namespace, ref.name]);
 }
-
-export type { ErrorInfo };
