@@ -1,4 +1,5 @@
 // Smoke tests: the example pages build, load in headless Chromium and do something real.
+import { createServer } from "node:net";
 import { expect, test } from "@playwright/test";
 import { openFixturePage } from "./fixture-page.ts";
 import type { CameraPage } from "./fixtures/camera/main.ts";
@@ -6,17 +7,88 @@ import { uniqueName } from "./interop-page.ts";
 import { PORTS } from "./ports.ts";
 import { type RelayProcess, startRelay } from "./relay.ts";
 
-test("the player page lists the codecs WebCodecs decodes here", async ({ page }) => {
+/** A TCP port nothing listens on (the OS hands it out, then it is closed again). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+test("the player page offers its controls, the broadcast fields and a canvas a script can reach", async ({ page }) => {
   await page.goto(`http://127.0.0.1:${PORTS.player}/`);
   await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
-  // VP8 and Opus decode in every Chromium; the check goes through the real VideoDecoder/AudioDecoder.
+  await expect(page.locator("body")).toHaveAttribute("data-state", "idle");
+  await expect(page.getByRole("button", { name: "Play" })).toBeEnabled();
+  await expect(page.getByRole("button", { name: "Mute" })).toHaveAttribute("aria-pressed", "false");
+  await expect(page.getByRole("slider", { name: "Volume" })).toHaveValue("100");
+  await expect(page.getByRole("spinbutton", { name: "Latency" })).toHaveAttribute("placeholder", /^\d+$/);
+  await expect(page.getByRole("button", { name: "Watch" })).toBeEnabled();
+  // Defaults: the local relay; no name (the camera page names its broadcasts at random), so the page
+  // says how to get one instead of playing nothing.
+  await expect(page.getByLabel("Relay")).toHaveValue("http://127.0.0.1:4443/");
+  await expect(page.getByLabel("Name")).toHaveValue("");
+  await expect(page.locator("#state")).toContainText("enter the broadcast name");
+  await expect(page.locator("#camera-link")).toHaveAttribute("href", /^http:\/\/127\.0\.0\.1:5174\/\?relay=/);
+  // The picture: the <canvas> in <moq-player>'s open shadow root, as wide as the element.
+  const canvas = await page.evaluate(() => {
+    const element = document.querySelector("moq-player");
+    const found = element?.shadowRoot?.querySelector("canvas");
+    if (element === null || !(found instanceof HTMLCanvasElement)) return undefined;
+    return {
+      same: (element as HTMLElement & { canvas?: unknown }).canvas === found,
+      testid: found.dataset.testid,
+      width: found.getBoundingClientRect().width,
+      elementWidth: element.getBoundingClientRect().width,
+      ratio: found.getBoundingClientRect().width / found.getBoundingClientRect().height,
+    };
+  });
+  expect(canvas).toMatchObject({ same: true, testid: "moq-player-canvas" });
+  expect(canvas?.width).toBeGreaterThan(100);
+  expect(canvas?.width).toBeCloseTo(canvas?.elementWidth ?? 0, 0);
+  expect(canvas?.ratio).toBeCloseTo(16 / 9, 1);
+  // The element's overlay says why nothing plays.
+  await expect(page.locator("moq-player").getByText("No broadcast chosen")).toBeVisible();
+  // Pressing Play without a name asks for one (the form's own check) and starts nothing.
+  await page.getByRole("button", { name: "Play" }).click();
+  await expect(page.getByLabel("Name")).toBeFocused();
+  await expect(page.locator("body")).toHaveAttribute("data-state", "idle");
+  // What WebCodecs decodes here, through the real VideoDecoder/AudioDecoder; a made-up codec string
+  // must come back unsupported, or the check proves nothing.
   await expect(page.locator('#decoders li[data-codec="vp8"]')).toHaveAttribute("data-supported", "true");
   await expect(page.locator('#decoders li[data-codec="opus"]')).toHaveAttribute("data-supported", "true");
-  // A made-up codec string must come back unsupported, or the check proves nothing.
   const bogus = await page.evaluate(
     async () => (await VideoDecoder.isConfigSupported({ codec: "vp8.bogus" })).supported,
   );
   expect(bogus).toBe(false);
+});
+
+test("the player page takes its broadcast from the address and says when the relay does not answer", async ({
+  page,
+}) => {
+  // A port nothing listens on: the player cannot fetch the relay's certificate hash, nor connect.
+  const port = await freePort();
+  const relay = `http://127.0.0.1:${port}/`;
+  await page.goto(`http://127.0.0.1:${PORTS.player}/?relay=${relay}&name=e2e/nobody&latency=250&autoplay=1`);
+  await expect(page.getByLabel("Relay")).toHaveValue(relay);
+  await expect(page.getByLabel("Name")).toHaveValue("e2e/nobody");
+  await expect(page.getByRole("spinbutton", { name: "Latency" })).toHaveValue("250");
+  const player = page.locator("moq-player");
+  await expect(player).toHaveAttribute("latency", "250");
+  await expect(page.locator("body")).toHaveAttribute("data-state", "failed", { timeout: 20_000 });
+  // In words, on the page and over the picture, with what to do about it.
+  await expect(page.getByRole("alert")).toContainText(`The relay at ${relay} does not answer`);
+  await expect(page.getByRole("alert")).toContainText("Is it running");
+  await expect(player.getByText(`Cannot reach the relay at ${relay}`)).toBeVisible();
+  await expect(player.getByText("Click to try again")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Play" })).toBeEnabled();
+  const error = await player.evaluate((element) => {
+    const failed = (element as HTMLElement & { error?: { code: string } }).error;
+    return failed?.code;
+  });
+  expect(error).toBe("relay-unreachable");
 });
 
 test("the camera page offers its controls, a broadcast name and the link to watch it", async ({ page }) => {

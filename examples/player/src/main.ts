@@ -1,48 +1,178 @@
-// Lists the codecs this browser's WebCodecs can decode: what a broadcast may use to play here.
-const CANDIDATES: ReadonlyArray<{
-  label: string;
-  config: VideoDecoderConfig | AudioDecoderConfig;
-  kind: "video" | "audio";
-}> = [
-  { label: "VP8", kind: "video", config: { codec: "vp8" } },
-  { label: "VP9", kind: "video", config: { codec: "vp09.00.10.08" } },
-  { label: "H.264", kind: "video", config: { codec: "avc1.42001f" } },
-  { label: "AV1", kind: "video", config: { codec: "av01.0.04M.08" } },
-  { label: "Opus", kind: "audio", config: { codec: "opus", sampleRate: 48000, numberOfChannels: 2 } },
-  { label: "AAC", kind: "audio", config: { codec: "mp4a.40.2", sampleRate: 48000, numberOfChannels: 2 } },
-];
+// The player page: a <moq-player> and what a person needs around it (play, sound and latency
+// controls, the broadcast to watch, the state in words, live numbers and a plot).
+// Takes ?relay=…&name=…&autoplay=1&latency=… (the camera page's watch link gives relay and name).
+import { DEFAULT_LATENCY_MS, defineMoqPlayer, type MoqPlayerElement, type Player } from "@moqkit/sdk/player";
+import { listDecoders } from "./decoders.ts";
+import { errorAdvice, stateText, warningText } from "./messages.ts";
+import { cameraLink, readParams, rememberParams } from "./params.ts";
+import { StatsPlot } from "./plot.ts";
+import { StatsView } from "./stats-view.ts";
 
-async function supported(kind: "video" | "audio", config: VideoDecoderConfig | AudioDecoderConfig): Promise<boolean> {
-  try {
-    const result =
-      kind === "video"
-        ? await VideoDecoder.isConfigSupported(config as VideoDecoderConfig)
-        : await AudioDecoder.isConfigSupported(config as AudioDecoderConfig);
-    return result.supported === true;
-  } catch {
-    return false;
-  }
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (found === null) throw new Error(`the page has no #${id}`);
+  return found as T;
 }
 
-async function main(): Promise<void> {
-  const list = document.getElementById("decoders");
-  if (list === null) throw new Error("the page has no #decoders list");
-  if (typeof VideoDecoder === "undefined") {
-    list.innerHTML = "<li>WebCodecs is not available in this browser</li>";
+defineMoqPlayer();
+const player = element<MoqPlayerElement>("player");
+const ui = {
+  play: element<HTMLButtonElement>("play"),
+  mute: element<HTMLButtonElement>("mute"),
+  volume: element<HTMLInputElement>("volume"),
+  latency: element<HTMLInputElement>("latency"),
+  form: element<HTMLFormElement>("broadcast"),
+  relay: element<HTMLInputElement>("relay"),
+  name: element<HTMLInputElement>("name"),
+  cameraLink: element<HTMLAnchorElement>("camera-link"),
+  state: element<HTMLParagraphElement>("state"),
+  error: element<HTMLParagraphElement>("error"),
+  statsTitle: element<HTMLHeadingElement>("stats-title"),
+};
+const plot = new StatsPlot(element<HTMLCanvasElement>("plot"));
+const statsView = new StatsView(element<HTMLDListElement>("stats"));
+const params = readParams(location.search);
+
+ui.relay.value = params.relay;
+ui.name.value = params.name;
+ui.latency.placeholder = String(DEFAULT_LATENCY_MS);
+if (params.latency !== undefined) ui.latency.value = String(params.latency);
+
+function latencyField(): number | undefined {
+  const value = ui.latency.valueAsNumber;
+  return ui.latency.value.trim() !== "" && Number.isFinite(value) && value >= 0 && value <= 10_000 ? value : undefined;
+}
+
+/** The relay and name from the form into the element and the address bar. */
+function applyBroadcast(): void {
+  const relay = ui.relay.value.trim();
+  const name = ui.name.value.trim();
+  player.relay = relay;
+  player.name = name;
+  rememberParams(relay, name, latencyField());
+  ui.cameraLink.href = cameraLink(params.camera, relay);
+}
+
+/** States in which the player is busy (Play/Pause shows "Pause"). */
+const ACTIVE = new Set(["connecting", "waiting", "buffering", "playing", "reconnecting", "ended"]);
+
+function showState(): void {
+  const state = player.state;
+  document.body.dataset.state = state;
+  ui.state.textContent = stateText(state, player.relay, player.name);
+  ui.play.textContent = ACTIVE.has(state) ? "Pause" : "Play";
+  if (state === "connecting") ui.error.hidden = true;
+}
+
+function showSound(): void {
+  ui.mute.textContent = player.muted ? "Unmute" : "Mute";
+  ui.mute.setAttribute("aria-pressed", String(player.muted));
+  ui.volume.value = String(Math.round(player.volume * 100));
+}
+
+// The bitrate is measured here, from bytes received between two samples.
+let previous: { time: number; bytesReceived: number; framesRendered: number } | undefined;
+let sampled: Player | undefined;
+function sampleStats(): void {
+  const stats = player.stats;
+  if (stats === undefined) return;
+  if (player.player !== sampled) {
+    // A new player (another broadcast, or a retry): a new plot.
+    sampled = player.player;
+    previous = undefined;
+    plot.clear();
+    ui.statsTitle.textContent = "Live stats";
+  }
+  const time = performance.now();
+  if (previous !== undefined && time - previous.time < 400) return;
+  const bitrate =
+    previous === undefined || stats.bytesReceived < previous.bytesReceived
+      ? undefined
+      : ((stats.bytesReceived - previous.bytesReceived) * 8 * 1000) / (time - previous.time);
+  // The latency is that of the last picture painted: while none is (paused, ended, waiting) the plot
+  // shows a gap, not the old value again.
+  const painting = previous === undefined || stats.framesRendered > previous.framesRendered;
+  previous = { time, bytesReceived: stats.bytesReceived, framesRendered: stats.framesRendered };
+  const { last, p95 } = stats.latencyMs;
+  plot.add({
+    time,
+    last: painting && Number.isFinite(last) ? last : undefined,
+    p95: painting && Number.isFinite(p95) ? p95 : undefined,
+    bitrate,
+  });
+  statsView.show(stats, { bitrate });
+  document.body.dataset.stats = "true";
+}
+
+player.addEventListener("statechange", () => {
+  showState();
+  const state = player.state;
+  if (state === "failed" || state === "closed") {
+    // The totals stay; a rate would be stale.
+    const stats = player.stats;
+    if (stats !== undefined) statsView.show(stats, { bitrate: undefined });
+    if (previous !== undefined) ui.statsTitle.textContent = "Stats of the last playback";
+  }
+});
+player.addEventListener("stats", sampleStats);
+player.addEventListener("error", () => {
+  const error = player.error;
+  // A failure stops playback (state "failed"); anything else is a problem playback survives.
+  const fatal = player.state === "failed";
+  ui.error.textContent = fatal ? errorAdvice(error, player.relay, player.name) : warningText(error);
+  ui.error.classList.toggle("warning", !fatal);
+  ui.error.hidden = false;
+});
+// The player's stats events drive the numbers; this keeps the plot moving if they pause.
+setInterval(() => {
+  if (ACTIVE.has(player.state)) sampleStats();
+  else plot.draw();
+}, 1000);
+
+ui.form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  applyBroadcast();
+  // A failure arrives as the "error" event, shown above.
+  player.play().catch(() => undefined);
+});
+ui.play.addEventListener("click", () => {
+  if (ACTIVE.has(player.state)) {
+    player.pause();
     return;
   }
-  const items = await Promise.all(
-    CANDIDATES.map(async ({ label, kind, config }) => {
-      const item = document.createElement("li");
-      const ok = await supported(kind, config);
-      item.textContent = `${label} (${config.codec}): ${ok ? "yes" : "no"}`;
-      item.dataset.codec = config.codec;
-      item.dataset.supported = String(ok);
-      return item;
-    }),
-  );
-  list.replaceChildren(...items);
-  document.body.dataset.ready = "true";
-}
+  if (player.state === "paused") {
+    player.play().catch(() => undefined);
+    return;
+  }
+  // Not started, stopped or failed: start with what the form says (the form checks it first).
+  ui.form.requestSubmit();
+});
+ui.mute.addEventListener("click", () => {
+  player.muted = !player.muted;
+  if (!player.muted && player.volume === 0) player.volume = 0.5;
+  showSound();
+});
+ui.volume.addEventListener("input", () => {
+  player.volume = Number(ui.volume.value) / 100;
+  if (player.volume > 0 && player.muted) player.muted = false;
+  showSound();
+});
+ui.latency.addEventListener("change", () => {
+  const latency = latencyField();
+  if (ui.latency.value.trim() !== "" && latency === undefined) {
+    ui.latency.setCustomValidity("0 to 10000 ms");
+    ui.latency.reportValidity();
+    return;
+  }
+  ui.latency.setCustomValidity("");
+  player.latency = latency;
+  rememberParams(player.relay || ui.relay.value.trim(), player.name || ui.name.value.trim(), latency);
+});
 
-void main();
+player.latency = params.latency;
+applyBroadcast();
+showState();
+showSound();
+if (params.autoplay && params.name !== "") player.autoplay = true;
+document.body.dataset.ready = "true";
+void listDecoders(element<HTMLUListElement>("decoders"));
