@@ -25,6 +25,12 @@ export interface PlayerOptions {
   volume?: number;
   /** Start playing at once (default true). Otherwise call play(). */
   autoplay?: boolean;
+  /**
+   * Without autoplay: connect, read the catalog and subscribe at once, before play() (default true,
+   * like `<video preload="auto">`), so play() paints within a few frames. The worker then receives
+   * the broadcast while nothing plays; false waits for play() to connect at all.
+   */
+  preload?: boolean;
 }
 
 /**
@@ -89,7 +95,7 @@ export function checkOptions(options: unknown): PlayerOptions {
   namespaceOf(fields.name);
   if (fields.latency !== undefined) checkLatency(fields.latency);
   if (fields.volume !== undefined) checkVolume(fields.volume);
-  for (const flag of ["muted", "autoplay"] as const) {
+  for (const flag of ["muted", "autoplay", "preload"] as const) {
     if (fields[flag] !== undefined && typeof fields[flag] !== "boolean") bad(`${flag} must be a boolean`);
   }
   if (

@@ -78,6 +78,8 @@ const SAME_CLOCK_US = 30_000_000;
  * output's latency; beyond this the audio is stalled or refilling, and the pictures go on without it.
  */
 const MAX_SYNC_OFFSET_MS = 200;
+/** Frames whose arrival is remembered at most (a decoder that lost frames must not grow the map). */
+const MAX_PENDING_ARRIVALS = 64;
 /** Segments of one track the page may hold open at once: the group being read and the next one. */
 const PULL_CREDIT = 2;
 
@@ -123,12 +125,18 @@ export class Player extends EventTarget {
   #framesDecoded = 0;
   #newestVideoTs = Number.NEGATIVE_INFINITY;
   #trackStatus = new Map<number, "active" | "waiting">();
+  /** Arrival time (page ms) of each frame in the decoder, by timestamp. */
+  readonly #arrivals = new Map<number, number>();
   #firstPaint: { resolve: () => void; reject: (error: Error) => void; promise: Promise<void> } | undefined;
   #statsTimer: ReturnType<typeof setInterval> | undefined;
   /** Bumped whenever the media is torn down: work of an older generation stops. */
   #generation = 0;
 
-  /** Throws PlayerError("bad-argument") naming a bad option. Starts at once unless `autoplay` is false. */
+  /**
+   * Throws PlayerError("bad-argument") naming a bad option. Starts at once unless `autoplay` is
+   * false; then, unless `preload` is false too, it connects and subscribes anyway, so play() starts
+   * from what the worker already holds.
+   */
   constructor(options: PlayerOptions, internals: PlayerInternals = {}) {
     super();
     this.#options = checkOptions(options);
@@ -153,9 +161,9 @@ export class Player extends EventTarget {
     this.#feed = new VideoFeed({
       now: () => performance.now(),
       dueMs: (timestampUs, nowMs) => this.#dueMs(timestampUs, nowMs),
-      decode: (timestampUs, data, key) => {
+      decode: (timestampUs, data, key, arrivalMs) => {
         this.#newestVideoTs = Math.max(this.#newestVideoTs, timestampUs);
-        this.#video?.decode(timestampUs, data, key);
+        if (this.#video?.decode(timestampUs, data, key) === true) this.#arrivals.set(timestampUs, arrivalMs);
       },
       received: (bytes) => {
         this.#bytes += bytes;
@@ -172,6 +180,7 @@ export class Player extends EventTarget {
       clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
     });
     if (!this.#paused) void this.play().catch(() => undefined);
+    else if (options.preload !== false) void this.#start();
   }
 
   get state(): PlayerState {
@@ -185,6 +194,14 @@ export class Player extends EventTarget {
 
   get catalog(): Catalog | undefined {
     return this.#catalog;
+  }
+
+  /**
+   * Connected, the catalog read and the chosen tracks subscribed: play() starts from what the worker
+   * already holds (true early when preloading, see the `preload` option).
+   */
+  get ready(): boolean {
+    return this.#client !== undefined && this.#mediaTracks.length > 0;
   }
 
   get stats(): PlayerStats {
@@ -257,14 +274,19 @@ export class Player extends EventTarget {
     if (this.#state === "closed") return Promise.reject(new PlayerError("failed", "the player is closed"));
     this.#paused = false;
     const first = this.#awaitFirstPaint();
-    if (this.#state === "failed" || this.#state === "idle") {
+    if (this.#state === "failed" || (this.#state === "idle" && this.#client === undefined)) {
       this.#error = undefined;
       this.#setState("connecting");
       void this.#start();
-    } else if (this.#state === "paused") {
-      this.#setState("buffering");
+    } else if (this.#state === "paused" || this.#state === "idle") {
       void this.#audio?.resume();
-      this.#startMedia();
+      if (this.#mediaTracks.length > 0) {
+        // Preloaded (or paused): the worker holds the newest group already.
+        this.#setState("buffering");
+        this.#startMedia();
+      } else {
+        this.#setState(this.#client?.state.state === "connected" ? "waiting" : "connecting");
+      }
     } else if (this.#state === "playing") {
       this.#firstPaint?.resolve();
     }
@@ -511,11 +533,16 @@ export class Player extends EventTarget {
 
   #decoded(frame: VideoFrame): void {
     this.#framesDecoded++;
+    const arrival = this.#arrivals.get(frame.timestamp);
+    this.#arrivals.delete(frame.timestamp);
+    if (this.#arrivals.size > MAX_PENDING_ARRIVALS) this.#arrivals.clear();
     if (this.#media === undefined) {
       frame.close();
       return;
     }
-    this.#clock.observe(frame.timestamp, performance.now(), (this.#video?.pending ?? 0) > 0);
+    // The jitter buffer follows the network's spread, measured where frames arrive (the worker); a
+    // stall of this thread or of the decoder makes a picture late, not the whole stream later.
+    this.#clock.observe(frame.timestamp, arrival ?? performance.now(), (this.#video?.pending ?? 0) > 0);
     this.#scheduler.push(frame);
   }
 

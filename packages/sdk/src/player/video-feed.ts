@@ -11,6 +11,8 @@ import { decodeFrame } from "../container/index.ts";
 /** What the feed needs of a pulled segment (PulledSegment has it). */
 export interface FeedSegment {
   readonly sequence: number;
+  /** When the chunk read last reached the worker (page ms); NaN or absent if unknown. */
+  readonly lastArrivalMs?: number;
   readChunk(): Promise<Uint8Array | undefined>;
   cancel(): void;
 }
@@ -19,8 +21,8 @@ export interface VideoFeedHost {
   now(): number;
   /** When the picture stamped `timestampUs` is due (page ms). */
   dueMs(timestampUs: number, nowMs: number): number;
-  /** One frame to decode (`key`: the group's first). */
-  decode(timestampUs: number, data: Uint8Array, key: boolean): void;
+  /** One frame to decode (`key`: the group's first), which reached the worker at `arrivalMs` (page ms). */
+  decode(timestampUs: number, data: Uint8Array, key: boolean, arrivalMs: number): void;
   /** Bytes of a chunk read. */
   received(bytes: number): void;
   /** A group abandoned, or passed over, for a newer one. */
@@ -164,7 +166,13 @@ export class VideoFeed {
           this.#abandon();
           return;
         }
-        host.decode(frame.timestampUs, frame.data, index === 0);
+        const arrival = reading.segment.lastArrivalMs;
+        host.decode(
+          frame.timestampUs,
+          frame.data,
+          index === 0,
+          Number.isFinite(arrival) ? (arrival as number) : host.now(),
+        );
         index++;
       }
     } catch (error) {

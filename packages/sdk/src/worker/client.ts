@@ -275,7 +275,8 @@ export class WorkerClient {
       case "pulled-chunk": {
         const latency = performance.timeOrigin + performance.now() - event.at;
         this.#latencies[this.#latencyCount++ % LATENCY_SAMPLES] = latency;
-        this.#pulls.get(event.pullId)?.chunk(event.segmentKey, event.bytes);
+        // `at` is the worker's wall clock (timeOrigin + now); on this page's performance.now() scale:
+        this.#pulls.get(event.pullId)?.chunk(event.segmentKey, event.bytes, event.at - performance.timeOrigin);
         return;
       }
       case "pulled-open":
@@ -416,6 +417,9 @@ export class PulledSegment {
   readonly priority: number;
   readonly #release: () => void;
   readonly #chunks: Uint8Array[] = [];
+  /** When the worker read each chunk in #chunks from its cache (this page's performance.now() ms). */
+  readonly #arrivals: number[] = [];
+  #lastArrivalMs = Number.NaN;
   #end: WorkerError | null | undefined;
   #released = false;
   readonly #changed = new Notify();
@@ -432,7 +436,10 @@ export class PulledSegment {
   async readChunk(): Promise<Uint8Array | undefined> {
     for (;;) {
       const chunk = this.#chunks.shift();
-      if (chunk !== undefined) return chunk;
+      if (chunk !== undefined) {
+        this.#lastArrivalMs = this.#arrivals.shift() ?? Number.NaN;
+        return chunk;
+      }
       if (this.#released && this.#end === undefined) return undefined;
       if (this.#end === null) {
         this.cancel();
@@ -450,18 +457,31 @@ export class PulledSegment {
     for (let chunk = await this.readChunk(); chunk !== undefined; chunk = await this.readChunk()) yield chunk;
   }
 
+  /**
+   * When the chunk readChunk() returned last reached the worker (it reads chunks from its cache as
+   * they arrive), on this page's performance.now() clock (ms): the network's arrival time, before
+   * any wait on this thread. NaN before the first chunk.
+   */
+  get lastArrivalMs(): number {
+    return this.#lastArrivalMs;
+  }
+
   /** Done with it (skip the rest): its credit goes back to the pull. */
   cancel(): void {
     if (this.#released) return;
     this.#released = true;
     this.#chunks.length = 0;
+    this.#arrivals.length = 0;
     this.#release();
     this.#wakeUp();
   }
 
-  /** @internal */
-  push(chunk: Uint8Array): void {
-    if (!this.#released) this.#chunks.push(chunk);
+  /** @internal `arrivalMs`: when the worker read it (this page's performance.now() clock). */
+  push(chunk: Uint8Array, arrivalMs = Number.NaN): void {
+    if (!this.#released) {
+      this.#chunks.push(chunk);
+      this.#arrivals.push(arrivalMs);
+    }
     this.#wakeUp();
   }
 
@@ -538,8 +558,8 @@ export class Pull {
   }
 
   /** @internal */
-  chunk(segmentKey: number, bytes: Uint8Array): void {
-    this.#segments.get(segmentKey)?.push(bytes);
+  chunk(segmentKey: number, bytes: Uint8Array, arrivalMs?: number): void {
+    this.#segments.get(segmentKey)?.push(bytes, arrivalMs);
   }
 
   /** @internal */
