@@ -310,9 +310,10 @@ export class Player extends EventTarget {
     this.#setState("closed");
     this.#firstPaint?.reject(new PlayerError("failed", "the player was closed"));
     this.#firstPaint = undefined;
-    this.#stopMedia();
+    // The decoder is closed first: stopping the media would otherwise reset and reconfigure it for nothing.
     this.#video?.close();
     this.#video = undefined;
+    this.#stopMedia();
     if (this.#statsTimer !== undefined) clearInterval(this.#statsTimer);
     const audio = this.#audio;
     this.#audio = undefined;
