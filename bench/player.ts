@@ -17,7 +17,7 @@
 
 import { availableParallelism, loadavg } from "node:os";
 import { type Browser, type CDPSession, chromium, type Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, MEDIA_ARGS } from "../e2e/chromium.ts";
+import { AUTOPLAY_ARGS, CHROMIUM, CHROMIUM_ARGS, MEDIA_ARGS } from "../e2e/chromium.ts";
 import type {
   BenchPage,
   ConnectTimes,
@@ -292,7 +292,7 @@ async function main(): Promise<void> {
       args: [
         ...CHROMIUM_ARGS,
         ...MEDIA_ARGS,
-        "--autoplay-policy=no-user-gesture-required",
+        ...AUTOPLAY_ARGS,
         // WebRTC on the loopback interface, with its real address in the candidates (not an mDNS name).
         "--allow-loopback-in-peer-connection",
         "--disable-features=WebRtcHideLocalIpsWithMdns",

@@ -3,19 +3,13 @@
 // FIFO, and AAC at 44.1 kHz; frames played, the playhead against the page clock, one underrun when the
 // frames stop, bad frames, flush/pause/resume, and a codec the browser cannot decode.
 import { type Browser, expect, type Page, test } from "@playwright/test";
-import { CHROMIUM, CHROMIUM_ARGS, MEDIA_ARGS } from "./chromium.ts";
+import { PLAYBACK_LAUNCH_OPTIONS } from "./chromium.ts";
 import { FIXTURES_URL, openFixturePage } from "./fixture-page.ts";
 import type { AudioPage, PlayResult } from "./fixtures/audio-playback/main.ts";
 
 declare const audioPage: AudioPage;
 
-// An AudioContext runs without a user gesture only with this flag.
-test.use({
-  launchOptions: {
-    executablePath: CHROMIUM,
-    args: [...CHROMIUM_ARGS, ...MEDIA_ARGS, "--autoplay-policy=no-user-gesture-required"],
-  },
-});
+test.use({ launchOptions: PLAYBACK_LAUNCH_OPTIONS });
 test.describe.configure({ timeout: 60_000 });
 
 /** The fixture page with COOP/COEP added to every response, so that it is crossOriginIsolated. */

@@ -18,3 +18,12 @@ export const MEDIA_ARGS = [
   "--disable-background-timer-throttling",
   "--disable-backgrounding-occluded-windows",
 ] as const;
+
+/** For pages that play sound: an AudioContext (the player's audio worklet) runs without a user gesture only with this. */
+export const AUTOPLAY_ARGS = ["--autoplay-policy=no-user-gesture-required"] as const;
+
+/** Launch options of the specs whose pages capture and play: Debian's Chromium, media and autoplay flags. */
+export const PLAYBACK_LAUNCH_OPTIONS = {
+  executablePath: CHROMIUM,
+  args: [...CHROMIUM_ARGS, ...MEDIA_ARGS, ...AUTOPLAY_ARGS],
+};

@@ -5,7 +5,7 @@
 // Every page that plays or captures has its own browser context (a background page drops to ~1 fps).
 import { createServer } from "node:net";
 import { type Browser, expect, type Page, test } from "@playwright/test";
-import { CHROMIUM, CHROMIUM_ARGS, MEDIA_ARGS } from "./chromium.ts";
+import { PLAYBACK_LAUNCH_OPTIONS } from "./chromium.ts";
 import { openFixturePage } from "./fixture-page.ts";
 import type { CameraPage } from "./fixtures/camera/main.ts";
 import type { PlayerPage } from "./fixtures/player/main.ts";
@@ -15,13 +15,7 @@ import { type RelayProcess, startRelay } from "./relay.ts";
 declare const camera: CameraPage;
 declare const player: PlayerPage;
 
-// An AudioContext runs without a user gesture only with this flag (the player's audio worklet).
-test.use({
-  launchOptions: {
-    executablePath: CHROMIUM,
-    args: [...CHROMIUM_ARGS, ...MEDIA_ARGS, "--autoplay-policy=no-user-gesture-required"],
-  },
-});
+test.use({ launchOptions: PLAYBACK_LAUNCH_OPTIONS });
 test.describe.configure({ timeout: 60_000 });
 
 /**

@@ -1,5 +1,6 @@
 // The Player's options: types, defaults and validation, which names the bad field in a
 // PlayerError("bad-argument").
+import { broadcastNamespace, checkBroadcastAddress } from "../worker/address.ts";
 import { PlayerError } from "./errors.ts";
 
 export interface PlayerOptions {
@@ -49,11 +50,7 @@ function bad(what: string): never {
 
 /** The broadcast path as a namespace: "a/b/name" → ["a", "b", "name"]. */
 export function namespaceOf(name: string): string[] {
-  const fields = name.split("/");
-  if (fields.length > 32 || fields.some((field) => field === "")) {
-    bad(`name must be a path of 1..32 non-empty parts separated by "/", got ${JSON.stringify(name)}`);
-  }
-  return fields;
+  return broadcastNamespace(name, bad);
 }
 
 export function checkLatency(value: unknown): number {
@@ -74,25 +71,7 @@ export function checkVolume(value: unknown): number {
 export function checkOptions(options: unknown): PlayerOptions {
   if (typeof options !== "object" || options === null || Array.isArray(options)) bad("options must be an object");
   const fields = options as Record<string, unknown>;
-  if (typeof fields.relay !== "string" || !/^https?:\/\/[^/]/.test(fields.relay)) {
-    bad("relay must be an http:// or https:// URL");
-  }
-  try {
-    new URL(fields.relay);
-  } catch {
-    bad(`relay is not a URL: ${fields.relay}`);
-  }
-  const hashes = fields.certificateHashes;
-  if (
-    hashes !== undefined &&
-    (!Array.isArray(hashes) ||
-      hashes.length > 16 ||
-      hashes.some((hash) => typeof hash !== "string" || !/^[0-9a-fA-F]{64}$/.test(hash)))
-  ) {
-    bad("certificateHashes must be up to 16 hex SHA-256 hashes");
-  }
-  if (typeof fields.name !== "string") bad("name must be a string");
-  namespaceOf(fields.name);
+  checkBroadcastAddress(fields, bad);
   if (fields.latency !== undefined) checkLatency(fields.latency);
   if (fields.volume !== undefined) checkVolume(fields.volume);
   for (const flag of ["muted", "autoplay", "preload"] as const) {

@@ -16,6 +16,7 @@ import {
   videoRenditions,
 } from "../catalog/index.ts";
 import { decodeFrame } from "../container/index.ts";
+import { concatBytes } from "../wire/bytes.ts";
 import { type Pull, type PulledSegment, type RemoteTrack, WorkerClient } from "../worker/client.ts";
 import { WorkerError } from "../worker/errors.ts";
 import { AudioPlayback } from "./audio/playback.ts";
@@ -373,7 +374,7 @@ export class Player extends EventTarget {
         } catch {
           continue; // Cut short: the next version comes.
         }
-        const bytes = concat(parts);
+        const bytes = concatBytes(...parts);
         const text = decoder.decode(bytes);
         if (text === this.#catalogKey) continue;
         let catalog: Catalog;
@@ -693,17 +694,6 @@ async function canDecodeAudio(rendition: AudioRendition): Promise<boolean> {
 function sameEntry<R>(a: RenditionEntry<R> | undefined, b: RenditionEntry<R> | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return a.track === b.track && JSON.stringify(a.rendition) === JSON.stringify(b.rendition);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
 }
 
 /** Any error of the connection or the worker as a PlayerError. */

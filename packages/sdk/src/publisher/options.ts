@@ -1,5 +1,6 @@
 // The Publisher's options: their types, their defaults (shared with the worker's pipeline) and
 // their validation, which names the bad field in a PublisherError("bad-argument").
+import { broadcastNamespace, checkBroadcastAddress } from "../worker/address.ts";
 import type { AudioOptions, VideoOptions } from "../worker/protocol.ts";
 import { PublisherError } from "./errors.ts";
 
@@ -91,35 +92,13 @@ function plainObject(value: unknown, what: string): Record<string, unknown> {
 
 /** The broadcast path as a namespace: "a/b/name" → ["a", "b", "name"]. */
 export function namespaceOf(name: string): string[] {
-  const fields = name.split("/");
-  if (fields.length > 32 || fields.some((field) => field === "")) {
-    bad(`name must be a path of 1..32 non-empty parts separated by "/", got ${JSON.stringify(name)}`);
-  }
-  return fields;
+  return broadcastNamespace(name, bad);
 }
 
 /** Checks `options` (as the page passed them) and throws PublisherError("bad-argument") naming the bad field. */
 export function checkOptions(options: unknown): PublisherOptions {
   const fields = plainObject(options, "options");
-  if (typeof fields.relay !== "string" || !/^https?:\/\/[^/]/.test(fields.relay)) {
-    bad("relay must be an http:// or https:// URL");
-  }
-  try {
-    new URL(fields.relay);
-  } catch {
-    bad(`relay is not a URL: ${fields.relay}`);
-  }
-  const hashes = fields.certificateHashes;
-  if (
-    hashes !== undefined &&
-    (!Array.isArray(hashes) ||
-      hashes.length > 16 ||
-      hashes.some((hash) => typeof hash !== "string" || !/^[0-9a-fA-F]{64}$/.test(hash)))
-  ) {
-    bad("certificateHashes must be up to 16 hex SHA-256 hashes");
-  }
-  if (typeof fields.name !== "string") bad("name must be a string");
-  namespaceOf(fields.name);
+  checkBroadcastAddress(fields, bad);
   const video = fields.video;
   if (video !== undefined && video !== false) {
     const v = plainObject(video, "video");
