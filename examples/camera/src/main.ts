@@ -1,17 +1,14 @@
 // The camera page: a <moq-camera> and what a person needs around it (controls, the link to share,
 // the state in words, live numbers and a plot). Takes ?relay=…&name=…&autostart=1.
 import { defineMoqCamera, type MoqCameraElement } from "@moqkit/sdk/publisher";
+import { element } from "../../shared/dom.ts";
+import { StatsPlot } from "../../shared/plot.ts";
+import { bitsPerSecond, StatsView } from "../../shared/stats-view.ts";
 import { listEncoders } from "./encoders.ts";
 import { errorAdvice, stateText } from "./messages.ts";
 import { readParams, rememberParams, watchLink } from "./params.ts";
-import { StatsPlot } from "./plot.ts";
-import { StatsView } from "./stats-view.ts";
-
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (found === null) throw new Error(`the page has no #${id}`);
-  return found as T;
-}
+import { PLOT } from "./plot.ts";
+import { ROWS } from "./stats-view.ts";
 
 defineMoqCamera();
 const camera = element<MoqCameraElement>("camera");
@@ -28,8 +25,8 @@ const ui = {
   error: element<HTMLParagraphElement>("error"),
   statsTitle: element<HTMLHeadingElement>("stats-title"),
 };
-const plot = new StatsPlot(element<HTMLCanvasElement>("plot"));
-const statsView = new StatsView(element<HTMLDListElement>("stats"));
+const plot = new StatsPlot(element<HTMLCanvasElement>("plot"), PLOT);
+const statsView = new StatsView(element<HTMLDListElement>("stats"), ROWS);
 const params = readParams(location.search);
 
 ui.relay.value = params.relay;
@@ -61,17 +58,14 @@ function showState(): void {
 }
 
 // Bitrate is measured here, from bytes sent between two samples; the plot takes at most two a second.
-let previous: { time: number; bytesSent: number } | undefined;
+let previous: { time: number; bytes: number } | undefined;
 function sampleStats(): void {
   const stats = camera.stats;
   if (stats === undefined) return;
   const time = performance.now();
   if (previous !== undefined && time - previous.time < 500) return;
-  const bitrate =
-    previous === undefined || stats.bytesSent < previous.bytesSent
-      ? undefined
-      : ((stats.bytesSent - previous.bytesSent) * 8 * 1000) / (time - previous.time);
-  previous = { time, bytesSent: stats.bytesSent };
+  const bitrate = bitsPerSecond(previous, time, stats.bytesSent);
+  previous = { time, bytes: stats.bytesSent };
   // Before the first frame is on the wire there is no capture-to-wire time to plot.
   const sent = stats.segmentsSent > 0 || stats.bytesSent > 0;
   plot.add({

@@ -1,5 +1,6 @@
 // What the page says about each state and each error, in words a person can act on.
 import { type MoqCameraState, PublisherError } from "@moqkit/sdk/publisher";
+import { certificateAdvice, errorMessage } from "../../shared/messages.ts";
 
 export interface StateText {
   /** A word or two for the badge over the preview. */
@@ -33,7 +34,7 @@ export function stateText(state: MoqCameraState, relay: string, muted: boolean):
 
 /** What went wrong and what to do about it. */
 export function errorAdvice(error: unknown, relay: string): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (!(error instanceof PublisherError)) return `Something went wrong: ${message}`;
   switch (error.code) {
     case "permission-denied":
@@ -45,11 +46,7 @@ export function errorAdvice(error: unknown, relay: string): string {
     case "relay-unreachable":
       return `The relay at ${relay} does not answer (${message}). Is it running? “npm start” runs one at http://127.0.0.1:4443/.`;
     case "certificate-rejected":
-      // With an http:// address the page fetches the relay's certificate hash from it first: when that
-      // fails, the relay is most likely not running there.
-      return relay.startsWith("http://")
-        ? `Could not get the relay's certificate from ${relay} (${message}). Is the relay running at that address? “npm start” runs one at http://127.0.0.1:4443/.`
-        : `The relay's certificate was refused (${message}). For a local relay use its http:// address, e.g. http://127.0.0.1:4443/: the page then fetches and pins its certificate hash.`;
+      return certificateAdvice(relay, message, "the page");
     case "bad-argument":
       return `${message}. Check the relay address and the broadcast name.`;
     case "failed":

@@ -1,5 +1,6 @@
 // What the page's address says: ?relay=…&name=…&autostart=1 (and ?player=… for the watch link).
-export const DEFAULT_RELAY = "http://127.0.0.1:4443/";
+import { DEFAULT_RELAY, flag, pageLink, rememberQuery } from "../../shared/params.ts";
+
 export const DEFAULT_PLAYER = "http://127.0.0.1:5173/";
 
 export interface PageParams {
@@ -19,35 +20,29 @@ export function randomName(): string {
 
 export function readParams(search: string): PageParams {
   const query = new URLSearchParams(search);
-  const flag = query.get("autostart");
   return {
     relay: query.get("relay")?.trim() || DEFAULT_RELAY,
     name: query.get("name")?.trim() || randomName(),
-    autostart: flag !== null && flag !== "0" && flag !== "false",
+    autostart: flag(query.get("autostart")),
     player: query.get("player")?.trim() || DEFAULT_PLAYER,
   };
 }
 
-/** A query escaped as little as a URL allows, so links stay readable (`/` and `:` kept). */
-function query(pairs: Array<[string, string]>): string {
-  const encode = (value: string): string => encodeURIComponent(value).replace(/%2F/gi, "/").replace(/%3A/gi, ":");
-  return `?${pairs.map(([key, value]) => `${encode(key)}=${encode(value)}`).join("&")}`;
-}
-
 /** Writes relay and name into the address bar (no reload), so a reload or a bookmark keeps them. */
 export function rememberParams(relay: string, name: string): void {
-  const url = new URL(location.href);
-  const kept = [...url.searchParams].filter(([key]) => key !== "relay" && key !== "name" && key !== "autostart");
-  url.search = query([["relay", relay], ["name", name], ...kept]);
-  history.replaceState(null, "", url);
+  rememberQuery(
+    [
+      ["relay", relay],
+      ["name", name],
+    ],
+    ["relay", "name", "autostart"],
+  );
 }
 
 /** The player page's address for this broadcast: `…/?relay=http://127.0.0.1:4443/&name=moqkit/alice`. */
 export function watchLink(player: string, relay: string, name: string): string {
-  const url = new URL(player, location.href);
-  url.search = query([
+  return pageLink(player, [
     ["relay", relay],
     ["name", name],
   ]);
-  return url.href;
 }

@@ -1,31 +1,8 @@
-// The live numbers under the plot: one <dt>/<dd> pair per line, refreshed in place.
+// The camera page's live numbers under the plot, one row each (shown by the shared StatsView).
 import type { PublisherStats } from "@moqkit/sdk/publisher";
+import { bits, bytes, count, type Row } from "../../shared/stats-view.ts";
 
-export interface Measured {
-  /** Bits per second on the wire over the last interval, when known. */
-  bitrate: number | undefined;
-}
-
-interface Row {
-  key: string;
-  label: string;
-  value: (stats: PublisherStats, measured: Measured) => string;
-}
-
-function bits(value: number | undefined): string {
-  if (value === undefined) return "–";
-  return value >= 1e6 ? `${(value / 1e6).toFixed(2)} Mbit/s` : `${Math.round(value / 1e3)} kbit/s`;
-}
-
-function bytes(value: number): string {
-  if (value >= 1e9) return `${(value / 1e9).toFixed(2)} GB`;
-  if (value >= 1e6) return `${(value / 1e6).toFixed(1)} MB`;
-  return `${Math.round(value / 1e3)} kB`;
-}
-
-const count = (value: number): string => value.toLocaleString("en");
-
-const ROWS: Row[] = [
+export const ROWS: Row<PublisherStats>[] = [
   {
     key: "video",
     label: "Video",
@@ -71,29 +48,3 @@ const ROWS: Row[] = [
   { key: "sent", label: "Data sent", value: (stats) => bytes(stats.bytesSent) },
   { key: "queue", label: "Encoder queue", value: (stats) => `${stats.encodeQueue} frame(s)` },
 ];
-
-export class StatsView {
-  readonly #values = new Map<string, HTMLElement>();
-
-  constructor(list: HTMLDListElement) {
-    const items = ROWS.map(({ key, label }) => {
-      const row = document.createElement("div");
-      row.dataset.stat = key;
-      const term = document.createElement("dt");
-      term.textContent = label;
-      const value = document.createElement("dd");
-      value.textContent = "–";
-      this.#values.set(key, value);
-      row.append(term, value);
-      return row;
-    });
-    list.replaceChildren(...items);
-  }
-
-  show(stats: PublisherStats, measured: Measured): void {
-    for (const row of ROWS) {
-      const value = this.#values.get(row.key);
-      if (value !== undefined) value.textContent = row.value(stats, measured);
-    }
-  }
-}

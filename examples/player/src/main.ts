@@ -2,17 +2,14 @@
 // controls, the broadcast to watch, the state in words, live numbers and a plot).
 // Takes ?relay=…&name=…&autoplay=1&latency=… (the camera page's watch link gives relay and name).
 import { DEFAULT_LATENCY_MS, defineMoqPlayer, type MoqPlayerElement, type Player } from "@moqkit/sdk/player";
+import { element } from "../../shared/dom.ts";
+import { StatsPlot } from "../../shared/plot.ts";
+import { bitsPerSecond, StatsView } from "../../shared/stats-view.ts";
 import { listDecoders } from "./decoders.ts";
 import { errorAdvice, stateText, warningText } from "./messages.ts";
 import { cameraLink, readParams, rememberParams } from "./params.ts";
-import { StatsPlot } from "./plot.ts";
-import { StatsView } from "./stats-view.ts";
-
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (found === null) throw new Error(`the page has no #${id}`);
-  return found as T;
-}
+import { PLOT } from "./plot.ts";
+import { ROWS } from "./stats-view.ts";
 
 defineMoqPlayer();
 const player = element<MoqPlayerElement>("player");
@@ -29,8 +26,8 @@ const ui = {
   error: element<HTMLParagraphElement>("error"),
   statsTitle: element<HTMLHeadingElement>("stats-title"),
 };
-const plot = new StatsPlot(element<HTMLCanvasElement>("plot"));
-const statsView = new StatsView(element<HTMLDListElement>("stats"));
+const plot = new StatsPlot(element<HTMLCanvasElement>("plot"), PLOT);
+const statsView = new StatsView(element<HTMLDListElement>("stats"), ROWS);
 const params = readParams(location.search);
 
 ui.relay.value = params.relay;
@@ -71,7 +68,7 @@ function showSound(): void {
 }
 
 // The bitrate is measured here, from bytes received between two samples.
-let previous: { time: number; bytesReceived: number; framesRendered: number } | undefined;
+let previous: { time: number; bytes: number; framesRendered: number } | undefined;
 let sampled: Player | undefined;
 function sampleStats(): void {
   const stats = player.stats;
@@ -85,14 +82,11 @@ function sampleStats(): void {
   }
   const time = performance.now();
   if (previous !== undefined && time - previous.time < 400) return;
-  const bitrate =
-    previous === undefined || stats.bytesReceived < previous.bytesReceived
-      ? undefined
-      : ((stats.bytesReceived - previous.bytesReceived) * 8 * 1000) / (time - previous.time);
+  const bitrate = bitsPerSecond(previous, time, stats.bytesReceived);
   // The latency is that of the last picture painted: while none is (paused, ended, waiting) the plot
   // shows a gap, not the old value again.
   const painting = previous === undefined || stats.framesRendered > previous.framesRendered;
-  previous = { time, bytesReceived: stats.bytesReceived, framesRendered: stats.framesRendered };
+  previous = { time, bytes: stats.bytesReceived, framesRendered: stats.framesRendered };
   const { last, p95 } = stats.latencyMs;
   plot.add({
     time,

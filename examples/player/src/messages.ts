@@ -1,5 +1,6 @@
 // What the page says about each state and each error, in words a person can act on.
 import { PlayerError, type PlayerState } from "@moqkit/sdk/player";
+import { certificateAdvice, errorMessage } from "../../shared/messages.ts";
 
 export function stateText(state: PlayerState, relay: string, name: string): string {
   switch (state) {
@@ -33,7 +34,7 @@ export function stateText(state: PlayerState, relay: string, name: string): stri
  * The player's audio errors say "audio" first; the rest are the video decoder's.
  */
 export function warningText(error: unknown): string {
-  const message = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, "");
+  const message = errorMessage(error).replace(/\.+$/, "");
   if (/^audio\b/i.test(message)) return `No sound: ${message}. The picture plays on.`;
   if (error instanceof PlayerError && error.code === "decode-error") {
     return `A picture could not be decoded (${message}); the video goes on from the next key frame.`;
@@ -43,17 +44,13 @@ export function warningText(error: unknown): string {
 
 /** What went wrong and what to do about it. */
 export function errorAdvice(error: unknown, relay: string, name: string): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (!(error instanceof PlayerError)) return `Something went wrong: ${message}`;
   switch (error.code) {
     case "relay-unreachable":
       return `The relay at ${relay} does not answer (${message}). Is it running, and is the address right? “npm start” runs one at http://127.0.0.1:4443/.`;
     case "certificate-rejected":
-      // With an http:// address the player fetches the relay's certificate hash from it first: when
-      // that fails, the relay is most likely not running there.
-      return relay.startsWith("http://")
-        ? `Could not get the relay's certificate from ${relay} (${message}). Is the relay running at that address? “npm start” runs one at http://127.0.0.1:4443/.`
-        : `The relay's certificate was refused (${message}). For a local relay use its http:// address, e.g. http://127.0.0.1:4443/: the player then fetches and pins its certificate hash.`;
+      return certificateAdvice(relay, message, "the player");
     case "unauthorized":
       return `The relay refused the connection (${message}): it wants a token this page does not have.`;
     case "broadcast-not-found":

@@ -1,35 +1,12 @@
-// The live numbers under the plot: one <dt>/<dd> pair per line, refreshed in place.
+// The player page's live numbers under the plot, one row each (shown by the shared StatsView).
 import type { PlayerStats } from "@moqkit/sdk/player";
-
-export interface Measured {
-  /** Bits per second received over the last interval, when known. */
-  bitrate: number | undefined;
-}
-
-interface Row {
-  key: string;
-  label: string;
-  value: (stats: PlayerStats, measured: Measured) => string;
-}
-
-function bits(value: number | undefined): string {
-  if (value === undefined) return "–";
-  return value >= 1e6 ? `${(value / 1e6).toFixed(2)} Mbit/s` : `${Math.round(value / 1e3)} kbit/s`;
-}
-
-function bytes(value: number): string {
-  if (value >= 1e9) return `${(value / 1e9).toFixed(2)} GB`;
-  if (value >= 1e6) return `${(value / 1e6).toFixed(1)} MB`;
-  return `${Math.round(value / 1e3)} kB`;
-}
+import { bits, bytes, count, type Row } from "../../shared/stats-view.ts";
 
 function ms(value: number): string {
   return value >= 100 ? `${Math.round(value)} ms` : `${value.toFixed(1)} ms`;
 }
 
-const count = (value: number): string => value.toLocaleString("en");
-
-const ROWS: Row[] = [
+export const ROWS: Row<PlayerStats>[] = [
   {
     key: "rendition",
     label: "Playing",
@@ -86,29 +63,3 @@ const ROWS: Row[] = [
     value: (stats, measured) => `${bytes(stats.bytesReceived)}, ${bits(measured.bitrate)} now`,
   },
 ];
-
-export class StatsView {
-  readonly #values = new Map<string, HTMLElement>();
-
-  constructor(list: HTMLDListElement) {
-    const items = ROWS.map(({ key, label }) => {
-      const row = document.createElement("div");
-      row.dataset.stat = key;
-      const term = document.createElement("dt");
-      term.textContent = label;
-      const value = document.createElement("dd");
-      value.textContent = "–";
-      this.#values.set(key, value);
-      row.append(term, value);
-      return row;
-    });
-    list.replaceChildren(...items);
-  }
-
-  show(stats: PlayerStats, measured: Measured): void {
-    for (const row of ROWS) {
-      const value = this.#values.get(row.key);
-      if (value !== undefined) value.textContent = row.value(stats, measured);
-    }
-  }
-}
