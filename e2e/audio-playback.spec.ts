@@ -43,9 +43,11 @@ function checkPlayed(result: PlayResult, path: string): void {
   );
   expect(result.errors).toEqual([]);
   expect(result.framesPlayed).toBe(result.framesFed);
-  // The playhead runs at real time (a stall of the page, and the skip after it, bends it a little).
-  expect(result.playheadRate).toBeGreaterThan(0.97);
-  expect(result.playheadRate).toBeLessThan(1.03);
+  // The playhead runs at real time. A stall of the page (frames fed late) bends the fit: the playout
+  // runs dry and restarts, or skips ahead after a burst; a CI run measured 1.038 with such a stall.
+  const bend = result.feedLateMs.max < 10 ? 0.03 : 0.1;
+  expect(result.playheadRate).toBeGreaterThan(1 - bend);
+  expect(result.playheadRate).toBeLessThan(1 + bend);
   // Fed on time, it never runs dry; when the feeding stops, it runs dry once and stays silent.
   if (result.feedLateMs.max < 10) expect(result.underrunsWhileFed).toBe(0);
   expect(result.underrunsAfterStop).toBeGreaterThanOrEqual(result.underrunsWhileFed + 1);
