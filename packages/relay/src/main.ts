@@ -5,6 +5,7 @@ import type { Session } from "@moqkit/sdk/session";
 import { authorize } from "./authorize.ts";
 import { serveCertificate } from "./certificate-endpoint.ts";
 import { handleEchoSession } from "./echo.ts";
+import { lineLogger } from "./log.ts";
 import { Router } from "./moq/router.ts";
 import { goAwayAll, serveMoqSession } from "./moq/serve-session.ts";
 import { MAX_SEND_RATE_KBPS, SendRateControl } from "./send-rate-control.ts";
@@ -27,6 +28,10 @@ Usage: pnpm relay [flags]
   --max-streams N        open streams per session (default 4096)
   --announce-wait-ms N   how long a SUBSCRIBE waits for its namespace to be published
                          before SUBSCRIBE_ERROR "not found" (default 1000)
+  --max-cache-duration-ms N
+                         the longest the relay keeps a received group, whatever the
+                         publisher's MAX_CACHE_DURATION asks (1..86400000, default 30000);
+                         subscribers are told the capped value
   --quiet                log only errors
   --help                 this text
 
@@ -41,6 +46,14 @@ Paths: / and /moq speak MoQ Transport draft-14; /echo echoes streams and datagra
 /sink counts bytes (both for WebTransport tests and benchmarks); others get 404.
 `;
 
+/**
+ * The longest a received group stays in the cache by default (ms): a publisher's MAX_CACHE_DURATION
+ * above it is capped (an hour of a 24 Mbit/s track is 10 GB; past 2^31-1 ms timers overflow).
+ */
+const DEFAULT_MAX_CACHE_DURATION_MS = 30_000;
+/** The most --max-cache-duration-ms accepts: one day, as the SDK's worker. */
+const MAX_CACHE_DURATION_LIMIT_MS = 86_400_000;
+
 interface Flags {
   host: string;
   port: number;
@@ -50,6 +63,8 @@ interface Flags {
   maxSessions?: number;
   maxStreams?: number;
   announceWaitMs?: number;
+  /** The longest a received group stays in the relay's cache (ms), whatever its publisher asks. */
+  maxCacheDurationMs: number;
   /** Test options: the send rate cap (kbit/s, 0 = none) and whether the test endpoint is on. */
   sendRateKbps: number;
   testControls: boolean;
@@ -57,7 +72,14 @@ interface Flags {
 }
 
 function parseFlags(args: string[]): Flags {
-  const flags: Flags = { host: "127.0.0.1", port: 4443, sendRateKbps: 0, testControls: false, quiet: false };
+  const flags: Flags = {
+    host: "127.0.0.1",
+    port: 4443,
+    maxCacheDurationMs: DEFAULT_MAX_CACHE_DURATION_MS,
+    sendRateKbps: 0,
+    testControls: false,
+    quiet: false,
+  };
   const value = (index: number, name: string): string => {
     const given = args[index + 1];
     if (given === undefined || given.startsWith("--")) fail(`${name} needs a value`);
@@ -99,6 +121,9 @@ function parseFlags(args: string[]): Flags {
         break;
       case "--announce-wait-ms":
         flags.announceWaitMs = integer(value(index++, arg), arg, 0, 600_000);
+        break;
+      case "--max-cache-duration-ms":
+        flags.maxCacheDurationMs = integer(value(index++, arg), arg, 1, MAX_CACHE_DURATION_LIMIT_MS);
         break;
       case "--send-rate-kbps":
         flags.sendRateKbps = integer(value(index++, arg), arg, 1, MAX_SEND_RATE_KBPS);
@@ -162,7 +187,8 @@ async function start(flags: Flags, log: (line: string) => void, sendRate: SendRa
 }
 
 const flags = parseFlags(Deno.args);
-const log = flags.quiet ? () => {} : (line: string) => console.log(line);
+// Every line logged through `log` is escaped: names and reasons a peer sends cannot forge a line.
+const log = flags.quiet ? () => {} : lineLogger((line) => console.log(line));
 const sendRate = flags.testControls ? new SendRateControl(flags.sendRateKbps) : undefined;
 const relay = await start(flags, log, sendRate);
 
@@ -213,5 +239,11 @@ for await (const session of relay.server) {
   // No token in the URL or headers: MoQT's own AUTHORIZATION TOKEN in CLIENT_SETUP may carry it.
   const token = flags.token;
   const setupToken = status === 401 && token !== undefined ? (tokens: string[]) => tokens.includes(token) : undefined;
-  void serveMoqSession(session, router, { log, sessions: moqSessions, authorize: setupToken, sendRate });
+  void serveMoqSession(session, router, {
+    log,
+    sessions: moqSessions,
+    authorize: setupToken,
+    sendRate,
+    maxCacheDurationMs: flags.maxCacheDurationMs,
+  });
 }

@@ -1,16 +1,23 @@
 // Accepts a WebTransport session as a MoQT session (draft-14) and hands it to the router.
 import { accept, type Session } from "@moqkit/sdk/session";
+import { escapeLogText } from "../log.ts";
 import type { SendRateControl } from "../send-rate-control.ts";
 import type { WebTransportSession } from "../webtransport/index.ts";
 import type { Router } from "./router.ts";
 
 export interface MoqSessionOptions {
+  /** One call per line; what the session logs (reasons, names a peer sent) is escaped before it gets here. */
   log: (line: string) => void;
   /** Live sessions, for a GOAWAY at shutdown. */
   sessions?: Set<Session>;
   /** Checks the AUTHORIZATION TOKEN values of CLIENT_SETUP; false closes with UNAUTHORIZED. */
   authorize?: (tokens: string[]) => boolean;
   setupTimeoutMs?: number;
+  /**
+   * The longest a received group stays in the cache (ms), whatever the publisher's
+   * MAX_CACHE_DURATION asks (the session's maxCacheDurationMs). Default: the publisher's word.
+   */
+  maxCacheDurationMs?: number;
   /** A test facility: caps what the relay sends to each session. */
   sendRate?: SendRateControl;
 }
@@ -34,14 +41,16 @@ export async function serveMoqSession(
       setupTimeoutMs: options.setupTimeoutMs,
       authorize: options.authorize,
       sendRate,
-      log: (line) => options.log(`moq ${path}: ${line}`),
+      maxCacheDurationMs: options.maxCacheDurationMs,
+      log: (line) => options.log(`moq ${escapeLogText(path)}: ${escapeLogText(line)}`),
     });
-    options.log(`moq session ${path} set up`);
+    options.log(`moq session ${escapeLogText(path)} set up`);
     options.sessions?.add(session);
     await session.closed;
     options.sessions?.delete(session);
   } catch (error) {
-    options.log(`moq session ${path} setup failed: ${error instanceof Error ? error.message : String(error)}`);
+    const reason = error instanceof Error ? error.message : String(error);
+    options.log(`moq session ${escapeLogText(path)} setup failed: ${escapeLogText(reason)}`);
   } finally {
     if (sendRate !== undefined) options.sendRate?.release(sendRate);
   }

@@ -20,6 +20,17 @@ const moreImportant = (a: Slot, b: Slot): boolean =>
 
 const expiresSooner = (a: Slot, b: Slot): boolean => a.deadline < b.deadline;
 
+/**
+ * The longest delay a timer can hold (2^31-1 ms, 24.8 days): runtimes clamp a longer one to 1 ms
+ * (with a TimeoutOverflowWarning). A later deadline is reached through several timers.
+ */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** A timer delay for `ms` from now: at least 0, at most MAX_TIMER_DELAY_MS. */
+function timerDelay(ms: number): number {
+  return Math.min(MAX_TIMER_DELAY_MS, Math.max(0, ms));
+}
+
 /** How many pruned slots may pile up at the front of the array before it is compacted. */
 const COMPACT_AFTER = 64;
 
@@ -136,10 +147,11 @@ class TrackState {
         this.timer = undefined;
         this.timerDeadline = Number.POSITIVE_INFINITY;
         this.expireDue();
-        // Timers may fire a little early by performance.now(): re-arm for whatever is still due.
+        // Timers may fire a little early by performance.now(), and a deadline past the longest
+        // timer is reached in steps: re-arm for whatever is still due.
         this.schedule();
       },
-      Math.max(0, deadline - performance.now()),
+      timerDelay(deadline - performance.now()),
     );
   }
 
