@@ -2,7 +2,7 @@
 import { TrackSubscriber } from "../cache/index.ts";
 import type { Namespace } from "../wire/index.ts";
 import { SessionArgumentError } from "./errors.ts";
-import { type TrackNameInput, toTrackName } from "./names.ts";
+import { type TrackNameInput, toTrackName, trackNameKey } from "./names.ts";
 import type { ServedTrack } from "./served-track.ts";
 
 export interface TrackOptions {
@@ -14,12 +14,11 @@ export interface TrackOptions {
   onObjectSent?: (group: number, object: number, payload: Uint8Array) => void;
 }
 
-const decoder = new TextDecoder();
-
 export class Broadcast {
   readonly namespace: Namespace;
   /** Resolves on PUBLISH_NAMESPACE_OK; rejects with a RequestError (or the SessionError) otherwise. */
   readonly ready: Promise<void>;
+  /** By trackNameKey(): names are bytes, compared exactly. */
   readonly #tracks = new Map<string, ServedTrack>();
   readonly #onClose: (broadcast: Broadcast) => void;
   #closed = false;
@@ -46,8 +45,12 @@ export class Broadcast {
     if (this.#closed) throw new SessionArgumentError("the broadcast is closed");
     if (!(track instanceof TrackSubscriber)) throw new SessionArgumentError("addTrack needs a TrackSubscriber");
     if (track.isClosed) throw new SessionArgumentError("addTrack needs an open TrackSubscriber");
-    const key = decoder.decode(toTrackName(name));
-    if (this.#tracks.has(key)) throw new SessionArgumentError(`the broadcast already has a track named ${key}`);
+    const trackName = toTrackName(name);
+    const key = trackNameKey(trackName);
+    if (this.#tracks.has(key))
+      throw new SessionArgumentError(
+        `the broadcast already has a track named ${typeof name === "string" ? JSON.stringify(name) : `bytes ${key}`}`,
+      );
     const { groupOrder, maxCacheDurationMs, onObjectSent } = options;
     if (onObjectSent !== undefined && typeof onObjectSent !== "function")
       throw new SessionArgumentError("onObjectSent must be a function");
@@ -66,14 +69,14 @@ export class Broadcast {
   }
 
   removeTrack(name: TrackNameInput): void {
-    const key = decoder.decode(toTrackName(name));
+    const key = trackNameKey(toTrackName(name));
     this.#tracks.get(key)?.track.close();
     this.#tracks.delete(key);
   }
 
   /** @internal */
   track(name: Uint8Array): ServedTrack | undefined {
-    return this.#tracks.get(decoder.decode(name));
+    return this.#tracks.get(trackNameKey(name));
   }
 
   /** Stops publishing: PUBLISH_NAMESPACE_DONE, and the broadcast's clones of the readers are closed. */

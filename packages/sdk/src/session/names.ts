@@ -44,7 +44,15 @@ export function describeTrack(namespace: Namespace, name: TrackName): string {
   return `${describeNamespace(namespace)}:${decoder.decode(name)}`;
 }
 
+/**
+ * An exact map key for a track name within a namespace: its bytes, percent-encoded (never decoded
+ * as UTF-8, which maps every invalid sequence to U+FFFD: 0xFE and 0xFF would be one name).
+ */
+export function trackNameKey(name: TrackName): string {
+  return namespaceKey([name]);
+}
+
 /** An exact, unambiguous map key for a full track name (bytes compared exactly, as the draft says). */
 export function fullTrackKey(namespace: Namespace, name: TrackName): string {
-  return `${namespaceKey(namespace)}:${namespaceKey([name])}`;
+  return `${namespaceKey(namespace)}:${trackNameKey(name)}`;
 }

@@ -53,7 +53,13 @@ export class Publisher {
   readonly #served = new Map<number, ServedSubscription>();
   /** Tracks we push with PUBLISH, by our request ID. */
   readonly #pushed = new Map<number, ServedSubscription>();
-  readonly #servedTracks = new Set<string>();
+  /**
+   * The peer's subscriptions by full track key (bytes compared exactly): the request ID holding
+   * each track, from its SUBSCRIBE until it ends or is unsubscribed.
+   */
+  readonly #servedTracks = new Map<string, number>();
+  /** The peer's SUBSCRIBEs still being resolved (the relay may wait on its upstream), by request ID. */
+  readonly #resolving = new Map<number, { key: string; unsubscribed: boolean }>();
   readonly #servedFetches = new Map<number, FetchSender>();
   readonly #peerPrefixes = new Map<number, Namespace>();
 
@@ -163,15 +169,24 @@ export class Publisher {
     const context = this.#context;
     const { requestId } = message;
     const key = fullTrackKey(message.namespace, message.trackName);
-    if (this.#servedTracks.has(key)) {
-      // Two subscriptions to one track in one session: the draft says SHOULD be a protocol violation.
-      context.fail(
-        SessionErrorCode.PROTOCOL_VIOLATION,
-        `a second SUBSCRIBE for ${describeTrack(message.namespace, message.trackName)}`,
-      );
+    const holder = this.#servedTracks.get(key);
+    if (holder !== undefined) {
+      // Two subscriptions to one track in one session: draft-14 9.7 says the subscriber MUST NOT and
+      // the publisher SHOULD treat it as a protocol violation. We refuse this request only: the
+      // session and the subscription already there carry on. Draft-14 has no SUBSCRIBE_ERROR code
+      // for it, so INTERNAL_ERROR, with the reason.
+      context.send({
+        kind: "subscribe_error",
+        requestId,
+        errorCode: SubscribeErrorCode.INTERNAL_ERROR,
+        reason: `already subscribed to ${describeTrack(message.namespace, message.trackName)} (request ${holder})`,
+      });
+      context.incoming.finish();
       return;
     }
-    this.#servedTracks.add(key);
+    this.#servedTracks.set(key, requestId);
+    const pending = { key, unsubscribed: false };
+    this.#resolving.set(requestId, pending);
     let served: ServedTrack;
     try {
       served = await this.#resolve(message.namespace, message.trackName);
@@ -180,13 +195,28 @@ export class Publisher {
         throw new RequestError(SubscribeErrorCode.INVALID_RANGE, "end group before start");
       }
     } catch (error) {
-      this.#servedTracks.delete(key);
+      this.#resolving.delete(requestId);
+      this.#freeTrack(key, requestId);
       refuse(context, "subscribe_error", requestId, error, SubscribeErrorCode.INTERNAL_ERROR);
       context.incoming.finish();
       return;
     }
+    this.#resolving.delete(requestId);
     if (context.isClosed) {
       served.release?.();
+      return;
+    }
+    if (pending.unsubscribed) {
+      // UNSUBSCRIBE came while we resolved: the track was freed then; serve nothing. Every SUBSCRIBE
+      // gets exactly one answer (draft-14 9.4), and the subscriber has dropped its state already.
+      served.release?.();
+      context.send({
+        kind: "subscribe_error",
+        requestId,
+        errorCode: SubscribeErrorCode.INTERNAL_ERROR,
+        reason: "unsubscribed before the subscription was established",
+      });
+      context.incoming.finish();
       return;
     }
     const largest = largestLocation(served.track);
@@ -201,7 +231,7 @@ export class Publisher {
         finished: (id) => {
           if (this.#served.get(id) === subscription) {
             this.#served.delete(id);
-            this.#servedTracks.delete(key);
+            this.#freeTrack(key, id);
             context.incoming.finish();
           }
         },
@@ -246,6 +276,13 @@ export class Publisher {
   }
 
   onUnsubscribe(requestId: number): void {
+    const pending = this.#resolving.get(requestId);
+    if (pending !== undefined) {
+      // Still resolving: the track is free for the next SUBSCRIBE now; onSubscribe drops this one.
+      pending.unsubscribed = true;
+      this.#freeTrack(pending.key, requestId);
+      return;
+    }
     (this.#served.get(requestId) ?? this.#pushed.get(requestId))?.stop(
       PublishDoneCode.SUBSCRIPTION_ENDED,
       "unsubscribed",
@@ -388,6 +425,11 @@ export class Publisher {
     for (const { broadcast } of [...this.#broadcasts.values()]) broadcast.close();
     for (const prefix of this.#peerPrefixes.values()) this.#hooks.unsubscribeNamespace?.(prefix);
     this.#peerPrefixes.clear();
+  }
+
+  /** Frees `key` for new SUBSCRIBEs, if `requestId` still holds it. */
+  #freeTrack(key: string, requestId: number): void {
+    if (this.#servedTracks.get(key) === requestId) this.#servedTracks.delete(key);
   }
 
   /** The track to serve: one of our broadcasts, else the handler's (the relay's). Throws RequestError. */

@@ -27,6 +27,7 @@ import { SessionError } from "./errors.ts";
 import type { DataRoutes } from "./incoming.ts";
 import {
   describeTrack,
+  fullTrackKey,
   type NamespaceInput,
   type TrackNameInput,
   toNamespace,
@@ -52,6 +53,8 @@ export class Subscriber {
   readonly #hooks: SubscriberHooks;
   /** Our SUBSCRIBEs and the peer's accepted PUBLISHes, by request ID. */
   readonly #subscriptions = new Map<number, ReceivedSubscription>();
+  /** Our SUBSCRIBEs by full track key (fullTrackKey: bytes compared exactly), until each finishes. */
+  readonly #byTrack = new Map<string, Set<ReceivedSubscription>>();
   readonly #aliases = new TrackAliases<ReceivedSubscription>();
   readonly #fetches = new Map<number, ReceivedFetch>();
   readonly #watchers = new Map<number, NamespaceWatcher>();
@@ -69,16 +72,24 @@ export class Subscriber {
       allocate: () => context.allocate(),
       send: (message) => context.send(message),
       receive: (init) => {
+        const key = fullTrackKey(init.namespace, init.name);
+        this.#unsubscribeEnded(key);
         const subscription = new ReceivedSubscription({
           ...init,
           limits: context.limits,
           policy: context.receive,
           onFinished: (error) => {
             this.#forget(init.requestId);
+            const same = this.#byTrack.get(key);
+            same?.delete(subscription);
+            if (same?.size === 0) this.#byTrack.delete(key);
             init.onFinished(error);
           },
         });
         this.#subscriptions.set(init.requestId, subscription);
+        const same = this.#byTrack.get(key);
+        if (same === undefined) this.#byTrack.set(key, new Set([subscription]));
+        else same.add(subscription);
         return subscription;
       },
       fetch: (description, build) => this.#startFetch(description, build),
@@ -329,6 +340,23 @@ export class Subscriber {
     for (const watcher of this.#watchers.values()) watcher.end(error);
     for (const namespace of this.#peerNamespaces.values()) this.#hooks.publishNamespaceDone?.(namespace);
     this.#peerNamespaces.clear();
+  }
+
+  /**
+   * A new SUBSCRIBE for the track under `key` is about to leave: an earlier subscription to it whose
+   * track nobody reads any more (closed in the same tick) would send its UNSUBSCRIBE only once it
+   * notices, after the new SUBSCRIBE; a publisher sees two subscriptions to one track (draft-14 9.7
+   * forbids it). Send that UNSUBSCRIBE now. A subscription still read is left alone: a second one
+   * while it lives is the caller's doing, and the publisher refuses it.
+   */
+  #unsubscribeEnded(key: string): void {
+    const same = this.#byTrack.get(key);
+    if (same === undefined) return;
+    for (const earlier of [...same]) {
+      if (earlier.isFinished || !earlier.track.isEnded) continue;
+      this.#context.send({ kind: "unsubscribe", requestId: earlier.requestId });
+      earlier.abandon(null);
+    }
   }
 
   #forget(requestId: number): void {

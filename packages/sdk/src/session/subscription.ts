@@ -17,6 +17,9 @@ export interface SubscriptionHost {
   /** Makes the receiving side of the subscription and registers it under its request ID until it finishes. */
   receive(init: {
     requestId: number;
+    /** The full track name, for ordering: an earlier subscription to it that nobody reads is unsubscribed first. */
+    namespace: Namespace;
+    name: TrackName;
     track: TrackPublisher;
     ownsTrack: boolean;
     description: string;
@@ -173,8 +176,12 @@ export class Subscription<T extends TrackSubscriber | undefined = TrackSubscribe
       return;
     }
     const request = this.#request;
+    // Before our SUBSCRIBE: the UNSUBSCRIBE of an earlier subscription to this track whose reader
+    // was closed in the same tick (its own UNSUBSCRIBE would follow a turn later), see receive().
     this.#received = this.#host.receive({
       requestId,
+      namespace: request.namespace,
+      name: request.name,
       track: this.#handle,
       ownsTrack: this.track !== undefined,
       description: request.description,
