@@ -21,6 +21,9 @@ import type { ServedTrack } from "./served-track.ts";
 import { DataStreamWriter } from "./stream-writer.ts";
 import type { TransportSendStream } from "./transport.ts";
 
+/** The longest delay a timer takes as it is (ms); a longer one fires at once (with a warning). */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 /** What a served subscription needs from its session. */
 export interface ServeHost {
   openStream(sendOrder: number): Promise<TransportSendStream>;
@@ -272,8 +275,11 @@ class GroupSender {
     const segment = this.#segment;
     // A group that outlives its time to live is cut, never waited on (delivery timeout).
     const limitMs = this.#subscription.deadlineFor(segment.expiresMs);
+    // A deadline past a timer's range (2^31-1 ms, 24.8 days) would fire after 1 ms: none is set then.
     const deadline =
-      limitMs === undefined ? undefined : setTimeout(() => this.cancel(StreamResetCode.DELIVERY_TIMEOUT), limitMs);
+      limitMs === undefined || limitMs > MAX_TIMER_DELAY_MS
+        ? undefined
+        : setTimeout(() => this.cancel(StreamResetCode.DELIVERY_TIMEOUT), limitMs);
     let writer: DataStreamWriter | undefined;
     try {
       const subscription = this.#subscription;
