@@ -1,6 +1,15 @@
 // The relay's routing between MoQT sessions: who publishes which namespace, one upstream
 // subscription per track shared by every downstream subscriber through the track cache, and
 // namespace announcements to the sessions that asked for them.
+//
+// Isolation: a hook runs on behalf of one session, and only that session's request may fail. Whatever
+// the router does to other sessions on the way (announcing a namespace to a watcher, withdrawing it,
+// subscribing upstream) is guarded one session at a time: a failure there is that session's alone
+// (it is logged and, if unexpected, that session is closed), never an error for the requester.
+// Ownership: a namespace (PUBLISH_NAMESPACE) and a pushed track (PUBLISH) have one publishing session
+// at a time; another session's PUBLISH_NAMESPACE or PUBLISH of it is refused (UNAUTHORIZED, the
+// draft's code for "not allowed to publish this") and never disturbs the live one. Once the owner
+// withdraws it or its session ends, the name is free again.
 import { createTrack, type TrackSubscriber } from "@moqkit/sdk/cache";
 import {
   type Broadcast,
@@ -14,13 +23,27 @@ import {
   type SessionHandler,
   type SubscriptionInfo,
 } from "@moqkit/sdk/session";
-import { isPrefix, type Namespace, namespaceKey, SubscribeErrorCode, type TrackName } from "@moqkit/sdk/wire";
+import {
+  isPrefix,
+  type Namespace,
+  namespaceKey,
+  PublishNamespaceErrorCode,
+  SessionErrorCode,
+  SubscribeErrorCode,
+  type TrackName,
+} from "@moqkit/sdk/wire";
 
 export interface RouterOptions {
   /** How long a SUBSCRIBE waits for its namespace to be published before "not found" (ms). Default 1000. */
   announceWaitMs?: number;
   /** How long an upstream subscription outlives its last downstream subscriber (ms). Default 0. */
   lingerMs?: number;
+  /**
+   * How long a PUBLISH_NAMESPACE of a namespace another session publishes waits for that session to
+   * leave before it is refused (ms), so that a publisher reconnecting while the relay still holds its
+   * old, closing session gets its namespace back. Default 1000.
+   */
+  takeoverWaitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -48,12 +71,18 @@ interface Waiter {
   wake: () => void;
 }
 
+/** Something to do to a session other than the requester's: a failure is that session's alone. */
+type Delivery = () => void;
+
 export class Router {
   readonly #announceWaitMs: number;
   readonly #lingerMs: number;
+  readonly #takeoverWaitMs: number;
   readonly #log: (line: string) => void;
-  /** Namespaces by key, each with the sessions that publish it (the first serves subscriptions). */
-  readonly #origins = new Map<string, Origin[]>();
+  /** Namespaces by key, each with the one session that publishes it. */
+  readonly #origins = new Map<string, Origin>();
+  /** Woken when a namespace is withdrawn (PUBLISH_NAMESPACE waiting for its owner to leave). */
+  readonly #freed = new Set<{ key: string; wake: () => void }>();
   readonly #tracks = new Map<string, RelayedTrack>();
   readonly #waiters = new Set<Waiter>();
   /** Sessions' SUBSCRIBE_NAMESPACE prefixes, and what we announced to each. */
@@ -63,6 +92,7 @@ export class Router {
   constructor(options: RouterOptions = {}) {
     this.#announceWaitMs = options.announceWaitMs ?? 1_000;
     this.#lingerMs = options.lingerMs ?? 0;
+    this.#takeoverWaitMs = options.takeoverWaitMs ?? 1_000;
     this.#log = options.log ?? (() => {});
   }
 
@@ -82,49 +112,51 @@ export class Router {
     return { namespaces: this.#origins.size, tracks: this.#tracks.size };
   }
 
-  #publishNamespace(session: Session, namespace: Namespace): void {
+  async #publishNamespace(session: Session, namespace: Namespace): Promise<void> {
     const key = namespaceKey(namespace);
-    const origins = this.#origins.get(key) ?? [];
-    if (origins.some((origin) => origin.session === session)) {
-      throw new RequestError(0x0, "namespace already published on this session");
+    let owner = this.#origins.get(key);
+    if (owner !== undefined && owner.session !== session && !owner.session.isClosed) {
+      // Another session publishes it: a publisher reconnecting may come before its old session is
+      // gone, so give the owner a moment to leave; otherwise the live owner keeps it.
+      await this.#waitForFree(key);
+      if (session.isClosed) throw new RequestError(PublishNamespaceErrorCode.INTERNAL_ERROR, "session closed");
+      owner = this.#origins.get(key);
     }
-    origins.push({ session, namespace });
-    this.#origins.set(key, origins);
+    if (owner !== undefined && !owner.session.isClosed && owner.session !== session) {
+      this.#log(`refused publish namespace ${describeNamespace(namespace)}: published by another session`);
+      throw new RequestError(PublishNamespaceErrorCode.UNAUTHORIZED, "namespace published by another session");
+    }
+    if (owner?.session === session) throw new RequestError(0x0, "namespace already published on this session");
+    this.#origins.set(key, { session, namespace });
     this.#log(`publish namespace ${describeNamespace(namespace)}`);
     for (const waiter of this.#waiters) if (isPrefix(namespace, waiter.namespace)) waiter.wake();
-    if (origins.length === 1) {
-      for (const [subscriber, prefixes] of this.#prefixes) {
-        if (subscriber !== session && prefixes.some((prefix) => isPrefix(prefix, namespace)))
-          this.#announce(subscriber, namespace);
-      }
+    for (const [subscriber, prefixes] of this.#prefixes) {
+      if (subscriber !== session && prefixes.some((prefix) => isPrefix(prefix, namespace)))
+        this.#deliver(subscriber, "announce", () => this.#announce(subscriber, namespace));
     }
   }
 
   #publishNamespaceDone(session: Session, namespace: Namespace): void {
     const key = namespaceKey(namespace);
-    const origins = (this.#origins.get(key) ?? []).filter((origin) => origin.session !== session);
-    if (origins.length > 0) {
-      this.#origins.set(key, origins);
-      return;
-    }
+    if (this.#origins.get(key)?.session !== session) return;
     this.#origins.delete(key);
     this.#log(`publish namespace done ${describeNamespace(namespace)}`);
     for (const [subscriber, announced] of this.#announced) {
       const broadcast = announced.get(key);
       if (broadcast === undefined) continue;
       announced.delete(key);
-      if (!subscriber.isClosed) broadcast.close();
+      if (!subscriber.isClosed) this.#deliver(subscriber, "withdraw", () => broadcast.close());
     }
+    for (const freed of this.#freed) if (freed.key === key) freed.wake();
   }
 
   #subscribeNamespace(session: Session, prefix: Namespace): void {
     const prefixes = this.#prefixes.get(session) ?? [];
     prefixes.push(prefix);
     this.#prefixes.set(session, prefixes);
-    for (const origins of this.#origins.values()) {
-      const first = origins[0];
-      if (first === undefined || first.session === session || !isPrefix(prefix, first.namespace)) continue;
-      this.#announce(session, first.namespace);
+    for (const origin of this.#origins.values()) {
+      if (origin.session === session || !isPrefix(prefix, origin.namespace)) continue;
+      this.#deliver(session, "announce", () => this.#announce(session, origin.namespace));
     }
   }
 
@@ -136,20 +168,55 @@ export class Router {
 
   #announce(session: Session, namespace: Namespace): void {
     const key = namespaceKey(namespace);
+    // A closed session, or one that sent GOAWAY, takes no new requests from us (draft-14 9.3).
+    if (session.isClosed || session.goAwayUri !== undefined) return;
     const announced = this.#announced.get(session) ?? new Map<string, Broadcast>();
     this.#announced.set(session, announced);
-    if (announced.has(key) || session.isClosed) return;
+    if (announced.has(key)) return;
     // An empty broadcast: SUBSCRIBEs for it come back to resolveTrack.
     announced.set(key, session.publish([...namespace]));
+  }
+
+  /**
+   * Does something to `session` on another session's behalf. A failure stays with `session`: it is
+   * logged, and `session`, whose state the router can no longer vouch for, is closed.
+   */
+  #deliver(session: Session, what: string, delivery: Delivery): void {
+    try {
+      delivery();
+    } catch (error) {
+      this.#log(`${what} to a session failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (session.isClosed) return;
+      try {
+        session.close(SessionErrorCode.INTERNAL_ERROR, `relay: ${what} failed`);
+      } catch {
+        // Closing already.
+      }
+    }
+  }
+
+  /** Resolves once the namespace `key` is withdrawn, or after the takeover wait. */
+  #waitForFree(key: string): Promise<void> {
+    return new Promise((resolve) => {
+      const freed = {
+        key,
+        wake: () => {
+          clearTimeout(timer);
+          this.#freed.delete(freed);
+          resolve();
+        },
+      };
+      const timer = setTimeout(freed.wake, this.#takeoverWaitMs);
+      this.#freed.add(freed);
+    });
   }
 
   /** The longest published namespace that is a prefix of `namespace`. */
   #originFor(namespace: Namespace): Origin | undefined {
     let best: Origin | undefined;
-    for (const origins of this.#origins.values()) {
-      const first = origins[0];
-      if (first === undefined || !isPrefix(first.namespace, namespace)) continue;
-      if (best === undefined || first.namespace.length > best.namespace.length) best = first;
+    for (const origin of this.#origins.values()) {
+      if (origin.session.isClosed || !isPrefix(origin.namespace, namespace)) continue;
+      if (best === undefined || origin.namespace.length > best.namespace.length) best = origin;
     }
     return best;
   }
@@ -158,6 +225,21 @@ export class Router {
   #pushTrack(session: Session, namespace: Namespace, name: TrackName, track: TrackSubscriber): void {
     const key = fullTrackKey(namespace, name);
     const previous = this.#tracks.get(key);
+    const owner = this.#origins.get(namespaceKey(namespace));
+    const taken =
+      owner !== undefined && owner.session !== session && !owner.session.isClosed
+        ? "its namespace is published by another session"
+        : previous !== undefined && previous.origin !== session && this.#isLive(previous)
+          ? "published by another session"
+          : undefined;
+    if (taken !== undefined) {
+      // The session's PUBLISH hook cannot answer PUBLISH_ERROR: PUBLISH_OK has gone out. Closing our
+      // reader ends the track, which the session answers with UNSUBSCRIBE (draft-14 names both for
+      // refusing another publisher). The live track is left alone.
+      this.#log(`refused publish ${describeTrack(namespace, name)}: ${taken}`);
+      track.close();
+      return;
+    }
     if (previous !== undefined) this.#drop(key, previous);
     this.#tracks.set(key, {
       root: track,
@@ -171,6 +253,11 @@ export class Router {
     });
     this.#log(`publish ${describeTrack(namespace, name)}`);
     for (const waiter of this.#waiters) if (isPrefix(namespace, waiter.namespace)) waiter.wake();
+  }
+
+  /** Still served by a live upstream: its publisher's session is open and the track has not ended. */
+  #isLive(track: RelayedTrack): boolean {
+    return !track.root.isEnded && !track.origin.isClosed;
   }
 
   async #resolveTrack(_session: Session, namespace: Namespace, name: TrackName): Promise<ServedTrack> {
@@ -197,7 +284,19 @@ export class Router {
       // upstream subscription ends: refused, PUBLISH_DONE, or the publisher's session closing.
       // It keeps its newest group whatever its time to live: a catalog written once still reaches late viewers.
       const [publisher, root] = createTrack(describeTrack(namespace, name), { keepLatest: true });
-      const upstream = origin.session.subscribe([...namespace], name, { into: publisher });
+      let upstream: ReturnType<Session["subscribe"]>;
+      try {
+        upstream = origin.session.subscribe([...namespace], name, { into: publisher });
+      } catch (error) {
+        // The publisher's session cannot take requests (closing, or it sent GOAWAY): the
+        // subscriber's request is refused for what it is, not as an internal error of the relay.
+        publisher.close();
+        root.close();
+        this.#log(
+          `upstream subscribe ${describeTrack(namespace, name)} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        throw new RequestError(SubscribeErrorCode.TRACK_DOES_NOT_EXIST, "the publisher is leaving");
+      }
       void upstream.closed.then((error) => publisher.close(error));
       const created: RelayedTrack = {
         root,
@@ -275,6 +374,16 @@ export class Router {
     this.#log(`moq session closed code=${error.code} reason=${JSON.stringify(error.message)}`);
     this.#prefixes.delete(session);
     this.#announced.delete(session);
-    for (const [key, track] of this.#tracks) if (track.origin === session) this.#drop(key, track);
+    // Its namespaces were withdrawn through publishNamespaceDone as it ended; any left are freed here.
+    for (const origin of [...this.#origins.values()])
+      if (origin.session === session) this.#publishNamespaceDone(session, origin.namespace);
+    for (const [key, track] of this.#tracks) {
+      if (track.origin !== session) continue;
+      try {
+        this.#drop(key, track);
+      } catch (dropError) {
+        this.#log(`dropping ${key} failed: ${dropError instanceof Error ? dropError.message : String(dropError)}`);
+      }
+    }
   }
 }

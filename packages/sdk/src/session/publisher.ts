@@ -86,9 +86,16 @@ export class Publisher {
       const reply = context.request(requestId, { kind: "publish_namespace", requestId, namespace: ns, parameters: [] });
       // Closed before its request ID came: sent anyway (request IDs reach the peer in order), then withdrawn.
       if (entry.broadcast.isClosed) context.send({ kind: "publish_namespace_done", namespace: ns });
-      await reply;
+      try {
+        await reply;
+      } catch (error) {
+        // Refused: nothing to withdraw, and the namespace may be asked for again on this session.
+        if (this.#broadcasts.get(key) === entry) this.#broadcasts.delete(key);
+        throw error;
+      }
     })();
     entry.broadcast = new Broadcast(ns, ready, (broadcast) => {
+      // A refused broadcast left the map already: there is nothing to withdraw.
       if (this.#broadcasts.get(key)?.broadcast !== broadcast) return;
       this.#broadcasts.delete(key);
       if (entry.requestId !== undefined) context.send({ kind: "publish_namespace_done", namespace: ns });

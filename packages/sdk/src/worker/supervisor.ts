@@ -57,6 +57,8 @@ export class Supervisor {
   readonly #publications = new Map<number, WantedPublication>();
   /** The current session's broadcasts, by namespace key. */
   #broadcasts = new Map<string, Broadcast>();
+  /** Backoff of each namespace the relay refused, until it accepts it. */
+  readonly #publishBackoff = new Map<string, Backoff>();
   #session: Session | undefined;
   #state: ConnectionState = "idle";
   #sessions = 0;
@@ -241,14 +243,42 @@ export class Supervisor {
     }
   }
 
+  /**
+   * A refused PUBLISH_NAMESPACE is asked again with the reconnect backoff for as long as this session
+   * lives: a relay refuses a namespace another session holds, and that may be this worker's own
+   * previous session, which the relay has not yet seen die.
+   */
+  #republishLater(session: Session, key: string, refused: Broadcast): void {
+    let backoff = this.#publishBackoff.get(key);
+    if (backoff === undefined) {
+      backoff = new Backoff(this.#options.reconnect);
+      this.#publishBackoff.set(key, backoff);
+    }
+    setTimeout(() => {
+      if (this.#closed || this.#session !== session || session.isClosed || this.#broadcasts.get(key) !== refused)
+        return;
+      this.#broadcasts.delete(key);
+      refused.close();
+      for (const wanted of this.#publications.values())
+        if (namespaceKey(wanted.ref.namespace) === key) this.#publishOn(session, wanted);
+    }, backoff.next());
+  }
+
   #publishOn(session: Session, wanted: WantedPublication): void {
     const key = namespaceKey(wanted.ref.namespace);
     try {
       let broadcast = this.#broadcasts.get(key);
       if (broadcast === undefined) {
-        broadcast = session.publish(wanted.ref.namespace);
-        this.#broadcasts.set(key, broadcast);
-        broadcast.ready.catch((error: unknown) => this.#options.log?.(`publish ${key} refused: ${String(error)}`));
+        const published = session.publish(wanted.ref.namespace);
+        broadcast = published;
+        this.#broadcasts.set(key, published);
+        published.ready.then(
+          () => this.#publishBackoff.delete(key),
+          (error: unknown) => {
+            this.#options.log?.(`publish ${key} refused: ${String(error)}`);
+            this.#republishLater(session, key, published);
+          },
+        );
       }
       const options = {
         ...(wanted.maxCacheDurationMs === undefined ? {} : { maxCacheDurationMs: wanted.maxCacheDurationMs }),
