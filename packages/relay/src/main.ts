@@ -10,7 +10,8 @@ import { Router } from "./moq/router.ts";
 import { goAwayAll, serveMoqSession } from "./moq/serve-session.ts";
 import { MAX_SEND_RATE_KBPS, SendRateControl } from "./send-rate-control.ts";
 import { type Certificate, generateCertificate, loadCertificate, needsRenewal } from "./webtransport/certificate.ts";
-import { listen, type WebTransportServer } from "./webtransport/index.ts";
+import { keptCertificate, mayKeepState, storeCertificate } from "./webtransport/certificate-store.ts";
+import { DEFAULT_SERVER_LIMITS, listen, type ServerLimits, type WebTransportServer } from "./webtransport/index.ts";
 
 const HELP = `moqkit relay: the local MoQ relay (MoQ Transport draft-14 over WebTransport).
 
@@ -21,10 +22,29 @@ Usage: pnpm relay [flags]
                          GET /certificate.sha256 (default 4443; 0 picks a free one)
   --cert FILE --key FILE PEM certificate and key to use instead of a generated one
                          (ECDSA P-256, valid under 14 days, for serverCertificateHashes)
+  --state-dir DIR        where the generated certificate and its key are kept, so that a
+                         restarted relay keeps its certificate hash (default .moqkit-relay
+                         in the current directory); renewed 2 days before its 10 days end.
+                         Needs deno run --allow-write=DIR (pnpm relay grants .moqkit-relay);
+                         without it the relay makes a new certificate at every start
   --token TOKEN          require ?token=TOKEN (or Authorization: Bearer TOKEN): 401 if
                          missing, 403 if wrong; on / and /moq the token may instead come as
                          MoQT's AUTHORIZATION TOKEN in CLIENT_SETUP (else UNAUTHORIZED, 0x2)
   --max-sessions N       WebTransport sessions per connection (default 16)
+  --max-sessions-total N WebTransport sessions in all; more are answered 503 (default ${DEFAULT_SERVER_LIMITS.maxSessions})
+  --max-sessions-per-address N
+                         sessions from one client IP address; more are answered 429
+                         (default ${DEFAULT_SERVER_LIMITS.maxSessionsPerAddress})
+  --max-connections N    QUIC connections in all (open or in their handshake); more are
+                         refused (default ${DEFAULT_SERVER_LIMITS.maxConnections})
+  --max-connections-per-address N
+                         QUIC connections from one client IP address; more are closed with
+                         H3_EXCESSIVE_LOAD (default ${DEFAULT_SERVER_LIMITS.maxConnectionsPerAddress}; local clients all come from 127.0.0.1)
+  --request-timeout-ms N a connection holding no WebTransport session (none requested yet, or
+                         all ended) is closed after N ms (default ${DEFAULT_SERVER_LIMITS.noSessionTimeoutMs})
+  --idle-timeout-ms N    QUIC idle timeout: a peer silent for N ms is gone; keep-alive PINGs go
+                         every second meanwhile (1500..600000, default ${DEFAULT_SERVER_LIMITS.idleTimeoutMs}, for live media:
+                         a dead viewer or publisher is dropped, and a dead relay noticed, within seconds)
   --max-streams N        open streams per session (default 4096)
   --announce-wait-ms N   how long a SUBSCRIBE waits for its namespace to be published
                          before SUBSCRIBE_ERROR "not found" (default 1000)
@@ -53,6 +73,12 @@ Paths: / and /moq speak MoQ Transport draft-14; /echo echoes streams and datagra
 const DEFAULT_MAX_CACHE_DURATION_MS = 30_000;
 /** The most --max-cache-duration-ms accepts: one day, as the SDK's worker. */
 const MAX_CACHE_DURATION_LIMIT_MS = 86_400_000;
+/**
+ * The default --state-dir: relative to the current directory (the repository root under `pnpm relay`,
+ * gitignored there), not $XDG_STATE_HOME: it needs no environment access, `pnpm relay` can grant
+ * write access to it alone, and each checkout keeps its own certificate.
+ */
+const DEFAULT_STATE_DIR = ".moqkit-relay";
 
 interface Flags {
   host: string;
@@ -62,6 +88,10 @@ interface Flags {
   token?: string;
   maxSessions?: number;
   maxStreams?: number;
+  /** Where the generated certificate is kept across restarts. */
+  stateDir: string;
+  /** The limits across connections (connections, sessions, timeouts), as given. */
+  serverLimits: Partial<ServerLimits>;
   announceWaitMs?: number;
   /** The longest a received group stays in the relay's cache (ms), whatever its publisher asks. */
   maxCacheDurationMs: number;
@@ -76,6 +106,8 @@ function parseFlags(args: string[]): Flags {
     host: "127.0.0.1",
     port: 4443,
     maxCacheDurationMs: DEFAULT_MAX_CACHE_DURATION_MS,
+    stateDir: DEFAULT_STATE_DIR,
+    serverLimits: {},
     sendRateKbps: 0,
     testControls: false,
     quiet: false,
@@ -116,6 +148,27 @@ function parseFlags(args: string[]): Flags {
       case "--max-sessions":
         flags.maxSessions = integer(value(index++, arg), arg, 1, 1024);
         break;
+      case "--state-dir":
+        flags.stateDir = value(index++, arg);
+        break;
+      case "--max-sessions-total":
+        flags.serverLimits.maxSessions = integer(value(index++, arg), arg, 1, 1_000_000);
+        break;
+      case "--max-sessions-per-address":
+        flags.serverLimits.maxSessionsPerAddress = integer(value(index++, arg), arg, 1, 1_000_000);
+        break;
+      case "--max-connections":
+        flags.serverLimits.maxConnections = integer(value(index++, arg), arg, 1, 1_000_000);
+        break;
+      case "--max-connections-per-address":
+        flags.serverLimits.maxConnectionsPerAddress = integer(value(index++, arg), arg, 1, 1_000_000);
+        break;
+      case "--request-timeout-ms":
+        flags.serverLimits.noSessionTimeoutMs = integer(value(index++, arg), arg, 100, 600_000);
+        break;
+      case "--idle-timeout-ms":
+        flags.serverLimits.idleTimeoutMs = integer(value(index++, arg), arg, 1_500, 600_000);
+        break;
       case "--max-streams":
         flags.maxStreams = integer(value(index++, arg), arg, 1, 1_000_000);
         break;
@@ -148,16 +201,33 @@ function fail(message: string): never {
   Deno.exit(2);
 }
 
-async function certificate(flags: Flags): Promise<Certificate> {
+async function certificate(flags: Flags, log: (line: string) => void): Promise<Certificate> {
   if (flags.cert !== undefined && flags.key !== undefined) {
     return await loadCertificate(await Deno.readTextFile(flags.cert), await Deno.readTextFile(flags.key));
   }
-  return await generateCertificate();
+  if (!keepsState(flags)) {
+    log(
+      `moqkit relay: no read and write access to --state-dir ${flags.stateDir} (deno run --allow-write=${flags.stateDir}): its certificate is not kept across restarts`,
+    );
+    return await generateCertificate();
+  }
+  const kept = await keptCertificate(flags.stateDir);
+  log(
+    kept.origin === "stored"
+      ? `moqkit relay reuses its certificate from ${flags.stateDir} (valid until ${kept.certificate.notAfter.toISOString()})`
+      : `moqkit relay made a new certificate, kept in ${flags.stateDir}: ${kept.reason}`,
+  );
+  return kept.certificate;
+}
+
+/** Generated certificates are kept in the state dir when this process may read and write it. */
+function keepsState(flags: Flags): boolean {
+  return flags.cert === undefined && mayKeepState(flags.stateDir);
 }
 
 /** Binds QUIC and the certificate endpoint on one port number, retrying when --port 0 meets a busy TCP port. */
 async function start(flags: Flags, log: (line: string) => void, sendRate: SendRateControl | undefined) {
-  let current = await certificate(flags);
+  let current = await certificate(flags, log);
   for (let attempt = 0; attempt < 20; attempt++) {
     const server: WebTransportServer = listen({
       hostname: flags.host,
@@ -168,6 +238,7 @@ async function start(flags: Flags, log: (line: string) => void, sendRate: SendRa
         ...(flags.maxSessions === undefined ? {} : { maxSessionsPerConnection: flags.maxSessions }),
         ...(flags.maxStreams === undefined ? {} : { maxStreamsPerSession: flags.maxStreams }),
       },
+      serverLimits: flags.serverLimits,
       log,
     });
     try {
@@ -197,6 +268,11 @@ const RENEWAL_CHECK_MS = 60 * 60 * 1000;
 const renewal = setInterval(async () => {
   if (flags.cert !== undefined || !needsRenewal(relay.certificate())) return;
   const next = await generateCertificate();
+  if (keepsState(flags)) {
+    await storeCertificate(flags.stateDir, next).catch((error) =>
+      console.error(`moqkit relay: cannot store the renewed certificate in ${flags.stateDir}: ${error}`),
+    );
+  }
   relay.renew(next);
   relay.server.updateCertificate(next.certPem, next.keyPem);
   console.log(`moqkit relay renewed its certificate certificate-sha256=${next.sha256Hex}`);

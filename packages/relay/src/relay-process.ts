@@ -26,6 +26,14 @@ export interface Relay {
   /** Every stderr line so far. */
   errors: string[];
   status: Promise<Deno.CommandStatus>;
+  /** The relay's --state-dir; a temporary one, removed by stopRelay(), unless the test passed its own. */
+  stateDir: string;
+  ownsStateDir: boolean;
+}
+
+export interface StartOptions {
+  /** Grant the process write access to its state dir (default true); false tests the fallback. */
+  allowWrite?: boolean;
 }
 
 async function collectLines(readable: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
@@ -50,16 +58,27 @@ export async function waitForLine(lines: string[], pattern: RegExp, ms = WAIT_MS
   }
 }
 
-export async function startRelay(extraArgs: string[] = []): Promise<Relay> {
+/**
+ * Starts main.ts with `--port 0` and `extraArgs`. Unless `extraArgs` has its own `--state-dir`, the
+ * relay keeps its certificate in a new temporary directory (never the repository's `.moqkit-relay/`).
+ */
+export async function startRelay(extraArgs: string[] = [], options: StartOptions = {}): Promise<Relay> {
+  const given = extraArgs.indexOf("--state-dir");
+  const ownsStateDir = given < 0;
+  const stateDir = ownsStateDir
+    ? await Deno.makeTempDir({ prefix: "moqkit-relay-test-" })
+    : (extraArgs[given + 1] as string);
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--unstable-net",
       "--allow-net",
       "--allow-read",
+      ...(options.allowWrite === false ? [] : [`--allow-write=${stateDir}`]),
       "packages/relay/src/main.ts",
       "--port",
       "0",
+      ...(ownsStateDir ? ["--state-dir", stateDir] : []),
       ...extraArgs,
     ],
     cwd: ROOT,
@@ -74,6 +93,7 @@ export async function startRelay(extraArgs: string[] = []): Promise<Relay> {
   const status = child.status;
   const banner = await waitForLine(lines, /^moqkit relay listening /, 20_000).catch((error) => {
     child.kill("SIGKILL");
+    if (ownsStateDir) void Deno.remove(stateDir, { recursive: true }).catch(() => {});
     throw new Error(`${error instanceof Error ? error.message : error}; stderr: ${errors.join("\n")}`);
   });
   const match = /^moqkit relay listening https:\/\/127\.0\.0\.1:(\d+) certificate-sha256=([0-9a-f]{64})$/.exec(banner);
@@ -83,7 +103,7 @@ export async function startRelay(extraArgs: string[] = []): Promise<Relay> {
   assert.equal(response.status, 200);
   const pem = await response.text();
   assert.match(pem, /-----BEGIN CERTIFICATE-----/);
-  return { child, port, pem, lines, errors, status };
+  return { child, port, pem, lines, errors, status, stateDir, ownsStateDir };
 }
 
 /** Resolves true if the relay process is still running (its status has not settled). */
@@ -100,4 +120,5 @@ export async function stopRelay(relay: Relay): Promise<void> {
     // already gone
   }
   await relay.status;
+  if (relay.ownsStateDir) await Deno.remove(relay.stateDir, { recursive: true }).catch(() => {});
 }

@@ -34,8 +34,9 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
     caCerts,
     maxConcurrentBidirectionalStreams: 1024,
     maxConcurrentUnidirectionalStreams: 1024,
-    keepAliveInterval: 4_000,
-    maxIdleTimeout: 30_000,
+    // Live media: a dead server is noticed within seconds (the relay's own idle timeout is 5 s).
+    keepAliveInterval: 1_000,
+    maxIdleTimeout: 5_000,
   });
   const connection = new H3Connection(quic, {
     role: "client",

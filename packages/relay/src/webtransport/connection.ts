@@ -44,6 +44,16 @@ export interface ConnectionOptions {
   log: (line: string) => void;
   /** Server: called with each new session request, to accept or reject. */
   onRequest?: (session: WebTransportSession) => void;
+  /**
+   * Server: asked before each new session request is handed out (after this connection's own
+   * limit); a status (429, 503) refuses it, undefined admits it. The server's limits across connections.
+   */
+  admitSession?: () => number | undefined;
+  /**
+   * Server: a connection holding no session (none requested yet, or all ended) this long is closed
+   * with H3_NO_ERROR: a QUIC connection that never sends a request is not held forever.
+   */
+  noSessionTimeoutMs?: number;
 }
 
 export interface SessionRequest {
@@ -64,6 +74,7 @@ export class H3Connection {
   #closed = false;
   #controlWriter: WritableStreamDefaultWriter<Uint8Array> | undefined;
   readonly #remote: string;
+  #noSessionTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(quic: Deno.QuicConn, options: ConnectionOptions) {
     this.quic = quic;
@@ -99,6 +110,24 @@ export class H3Connection {
     void this.#serve(this.quic.incomingUnidirectionalStreams, (stream) => this.#handleUnidirectional(stream));
     void this.#serve(this.quic.incomingBidirectionalStreams, (stream) => this.#handleBidirectional(stream));
     void this.#readDatagrams();
+    this.#armNoSessionTimer();
+  }
+
+  /** Server: (re)starts the countdown to closing this connection while it holds no session. */
+  #armNoSessionTimer(): void {
+    const ms = this.#options.noSessionTimeoutMs;
+    if (ms === undefined || this.#closed || this.#sessions.size > 0 || this.#noSessionTimer !== undefined) return;
+    this.#noSessionTimer = setTimeout(() => {
+      this.#noSessionTimer = undefined;
+      if (this.#sessions.size > 0 || this.#closed) return;
+      this.#options.log(`connection ${this.#remote}: no session request within ${ms} ms; closing it`);
+      this.close(H3.NO_ERROR, "no WebTransport session");
+    }, ms);
+  }
+
+  #disarmNoSessionTimer(): void {
+    clearTimeout(this.#noSessionTimer);
+    this.#noSessionTimer = undefined;
   }
 
   /** Closes the connection with an HTTP/3 error code (H3_NO_ERROR for a clean close). */
@@ -254,6 +283,13 @@ export class H3Connection {
       await reader.cancel();
       return;
     }
+    const refused = this.#options.admitSession?.();
+    if (refused !== undefined) {
+      this.#options.log(`connection ${this.#remote}: relay session limit reached, request ${id} answered ${refused}`);
+      await respond(refused);
+      await reader.cancel();
+      return;
+    }
     const session = this.#createSession(id, request.url, request.headers, request.protocols, writer, reader);
     let answered = false;
     const timer = setTimeout(() => {
@@ -333,11 +369,13 @@ export class H3Connection {
         log: this.#options.log,
         release: (ended) => {
           if (this.#sessions.get(ended.id) === ended) this.#sessions.delete(ended.id);
+          this.#armNoSessionTimer();
         },
         connectionError: (error) => this.#onError(error),
       },
     });
     this.#sessions.set(id, session);
+    this.#disarmNoSessionTimer();
     for (const wake of this.#waiting.get(id) ?? []) wake(session);
     this.#waiting.delete(id);
     return session;
@@ -477,6 +515,7 @@ export class H3Connection {
   #lost(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#disarmNoSessionTimer();
     this.#controlWriter?.releaseLock();
     this.#controlWriter = undefined;
     for (const session of [...this.#sessions.values()]) session.connectionLost(reason);
