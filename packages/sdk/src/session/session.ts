@@ -73,8 +73,22 @@ export interface SessionOptions {
    * fetches), most important group first, so tests can show a bad network. Default: no cap, no cost.
    */
   sendRate?: SendRateLimit;
-  /** How long to wait for the peer's SETUP (ms). Default 10 000. */
+  /**
+   * How long to wait for the peer's control stream and whole SETUP (ms); past it the session closes
+   * with CONTROL_MESSAGE_TIMEOUT. Default 10 000.
+   */
   setupTimeoutMs?: number;
+  /**
+   * How long a control message may take from its first byte to its last (ms); past it the session
+   * closes with CONTROL_MESSAGE_TIMEOUT. Waiting for a message to start has no deadline. Default 5 000.
+   */
+  controlMessageTimeoutMs?: number;
+  /**
+   * Control bytes we may have queued for the peer that the transport has not taken yet (a peer that
+   * does not read its control stream); beyond it the session closes with CONTROL_MESSAGE_TIMEOUT.
+   * Default 1 MiB (1 048 576).
+   */
+  maxControlQueueBytes?: number;
   handler?: SessionHandler;
   limits?: Partial<
     Omit<WireLimits, "maxNamespaceFields" | "maxFullTrackNameBytes" | "maxReasonBytes" | "maxGoAwayUriBytes">
@@ -159,9 +173,14 @@ export class Session {
       publishNamespaceDone: bind(handler.publishNamespaceDone),
       publish: bind(handler.publish),
     });
-    this.#control.onFailure((error) =>
-      this.#fail(SessionErrorCode.INTERNAL_ERROR, `control stream failed: ${errorText(error)}`),
-    );
+    this.#control.onFailure((error) => {
+      if (this.isClosed) return;
+      // A peer that leaves too much unread (control.ts) is its doing; anything else is a write failure.
+      if (error instanceof ProtocolViolation) {
+        this.#context.log(`control stream: ${error.message}`);
+        this.#fail(error.code, error.message);
+      } else this.#fail(SessionErrorCode.INTERNAL_ERROR, `control stream failed: ${errorText(error)}`);
+    });
     void this.#transport.closed.then(
       (info) => this.#ended(closeInfoError(info)),
       (error: unknown) =>

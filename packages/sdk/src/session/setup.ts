@@ -25,7 +25,7 @@ import type { MoqTransport, TransportBidirectionalStream } from "./transport.ts"
 export async function startClientSession(transport: MoqTransport, options: SessionOptions = {}): Promise<Session> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const stream = await transport.createBidirectionalStream();
-  const control = new ControlStream(stream, limits);
+  const control = new ControlStream(stream, limits, options);
   const outgoing = new OutgoingRequestIds(0, (max) =>
     control.send({ kind: "requests_blocked", maximumRequestId: max }),
   );
@@ -94,7 +94,7 @@ export async function startServerSession(transport: MoqTransport, options: Sessi
     streams.releaseLock();
     if (next.done) throw new SessionError(SessionErrorCode.PROTOCOL_VIOLATION, "no control stream");
     stream = next.value;
-    control = new ControlStream(stream, limits);
+    control = new ControlStream(stream, limits, options);
     hello = await withTimeout(control.next(), timeout, "CLIENT_SETUP");
   } catch (error) {
     failSetup(transport, error);
