@@ -18,7 +18,7 @@ import { filterStart } from "./filter.ts";
 import { sendOrder, toPublisherPriority } from "./priority.ts";
 import type { SendRateLimit } from "./send-rate.ts";
 import type { ServedTrack } from "./served-track.ts";
-import { DataStreamWriter } from "./stream-writer.ts";
+import { abortStream, DataStreamWriter } from "./stream-writer.ts";
 import type { TransportSendStream } from "./transport.ts";
 
 /** The longest delay a timer takes as it is (ms); a longer one fires at once (with a warning). */
@@ -51,6 +51,12 @@ export interface ServeRequest {
 
 /** Groups one subscription may have in flight before the oldest is cut (see #makeRoom). */
 const MAX_GROUPS_IN_FLIGHT = 8;
+/**
+ * Cut groups one subscription may have still winding down (a reset waiting for its object to leave,
+ * or a stream open the transport has not answered) before new groups are dropped unsent: a peer that
+ * grants no stream credit or never reads then holds a bounded number of streams, not one per group.
+ */
+const MAX_GROUPS_DRAINING = 8;
 
 export class ServedSubscription {
   readonly requestId: number;
@@ -68,6 +74,8 @@ export class ServedSubscription {
   #endGroup: number | undefined;
   readonly #streams = new Set<GroupSender>();
   #streamCount = 0;
+  /** Stream opens of cut groups the transport has not answered yet (each aborted once it is). */
+  #orphanedOpens = 0;
   #stopped = false;
   #doneSent = false;
 
@@ -111,7 +119,10 @@ export class ServedSubscription {
           continue;
         }
         const firstObject = group === this.#start.group ? this.#start.object : 0;
-        this.#makeRoom();
+        if (!this.#makeRoom()) {
+          segment.close();
+          continue;
+        }
         const sender = new GroupSender(this, segment, firstObject);
         this.#streams.add(sender);
         void sender.run().finally(() => this.#streams.delete(sender));
@@ -141,13 +152,22 @@ export class ServedSubscription {
    * A subscriber that falls behind must not cost unbounded work: with too many groups still being
    * sent, the oldest is cut (newer groups matter more in live media; it would be stale anyway).
    */
-  #makeRoom(): void {
-    if (this.#streams.size < MAX_GROUPS_IN_FLIGHT) return;
+  #makeRoom(): boolean {
+    let active = 0;
+    let draining = this.#orphanedOpens;
     let oldest: GroupSender | undefined;
     for (const sender of this.#streams) {
-      if (!sender.isCancelled && (oldest === undefined || sender.group < oldest.group)) oldest = sender;
+      if (sender.isCancelled) {
+        draining++;
+        continue;
+      }
+      active++;
+      if (oldest === undefined || sender.group < oldest.group) oldest = sender;
     }
-    oldest?.cancel(StreamResetCode.CANCELLED);
+    // Cut groups are not winding down (a stalled peer): the new group is dropped, not sent.
+    if (draining >= MAX_GROUPS_DRAINING) return false;
+    if (active >= MAX_GROUPS_IN_FLIGHT) oldest?.cancel(StreamResetCode.CANCELLED);
+    return true;
   }
 
   /** SUBSCRIBE_UPDATE: narrows the range, changes priority or forwarding. */
@@ -243,6 +263,17 @@ export class ServedSubscription {
     this.#streamCount++;
     return this.#host.openStream(order);
   }
+
+  /** A group was cut while its stream was being opened: the stream is reset whenever it comes. */
+  orphan(opening: Promise<TransportSendStream>, code: number): void {
+    this.#orphanedOpens++;
+    opening
+      .then(
+        (stream) => abortStream(stream, code),
+        () => {},
+      )
+      .finally(() => this.#orphanedOpens--);
+  }
 }
 
 /** One group on one stream: header, then each chunk as an object, then FIN; reset if cut short. */
@@ -256,6 +287,9 @@ class GroupSender {
   /** Only with a send rate cap: stops a wait for tokens when the group is cut. */
   readonly #abort: AbortController | undefined;
   #resolveDone!: () => void;
+  /** Rejects once the group is cut: every wait of run() races it, so a cut never waits on the peer. */
+  readonly #cancelled: Promise<never>;
+  #rejectCancelled!: (error: Error) => void;
   #stream: TransportSendStream | undefined;
   #cancelCode: number | undefined;
 
@@ -269,6 +303,16 @@ class GroupSender {
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
+    this.#cancelled = new Promise<never>((_, reject) => {
+      this.#rejectCancelled = reject;
+    });
+    this.#cancelled.catch(() => {});
+  }
+
+  /** `work`, or a rejection as soon as the group is cut (a pending open or blocked write included). */
+  #unlessCut<T>(work: Promise<T>): Promise<T> {
+    work.catch(() => {});
+    return Promise.race([work, this.#cancelled]);
   }
 
   async run(): Promise<void> {
@@ -284,7 +328,15 @@ class GroupSender {
     try {
       const subscription = this.#subscription;
       const limit = subscription.sendRate;
-      const stream = await subscription.openStream(subscription.sendOrderFor(this.group, this.#publisherPriority));
+      const opening = subscription.openStream(subscription.sendOrderFor(this.group, this.#publisherPriority));
+      let stream: TransportSendStream;
+      try {
+        stream = await this.#unlessCut(opening);
+      } catch (error) {
+        // Cut before the transport gave the stream (no stream credit): it is reset once it comes.
+        if (this.#cancelCode !== undefined) subscription.orphan(opening, this.#cancelCode);
+        throw error;
+      }
       this.#stream = stream;
       writer = new DataStreamWriter(stream);
       if (this.#cancelCode !== undefined) throw new Error("cancelled");
@@ -313,15 +365,15 @@ class GroupSender {
           this.#abort?.signal,
         );
         if (wait !== undefined && !(await wait)) break;
-        if (header !== undefined) await writer.write(header, objectHeader, chunk);
-        else await writer.write(objectHeader, chunk);
+        if (header !== undefined) await this.#unlessCut(writer.write(header, objectHeader, chunk));
+        else await this.#unlessCut(writer.write(objectHeader, chunk));
         this.#subscription.servedTrack.onObjectSent?.(this.group, id, chunk);
         unsentHeader = false;
         previous = id;
       }
       if (this.#cancelCode !== undefined) throw new Error("cancelled");
-      if (unsentHeader) await writer.write(this.#header(false));
-      await writer.finish();
+      if (unsentHeader) await this.#unlessCut(writer.write(this.#header(false)));
+      await this.#unlessCut(writer.finish());
     } catch (error) {
       // Cancelled, stopped by the peer, or the segment ended with an error upstream: reset the stream.
       const code =
@@ -363,6 +415,7 @@ class GroupSender {
   cancel(code: number): void {
     if (this.#cancelCode !== undefined) return;
     this.#cancelCode = code;
+    this.#rejectCancelled(new Error("cancelled"));
     this.#abort?.abort();
     this.#segment.close();
   }

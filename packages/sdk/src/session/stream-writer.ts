@@ -41,9 +41,24 @@ export class DataStreamWriter {
    * on an object boundary rather than inside one, which the peer would take as a protocol violation.
    */
   async cut(code: number): Promise<void> {
-    await Promise.race([this.#last.catch(() => {}), new Promise((resolve) => setTimeout(resolve, CUT_WAIT_MS))]);
-    await this.#writer.abort(resetReason(code)).catch(() => {});
+    await Promise.race([this.#last.catch(() => {}), wait(CUT_WAIT_MS)]);
+    // The reset is on its way once abort() is called; a write the peer never lets finish can hold
+    // abort()'s promise forever, so the wait for it is bounded too.
+    await Promise.race([this.#writer.abort(resetReason(code)).catch(() => {}), wait(CUT_WAIT_MS)]);
   }
+}
+
+/** Resets a stream nothing has written to (a stream that came after its group was cut). */
+export function abortStream(stream: TransportSendStream, code: number): Promise<void> {
+  return stream.abort(resetReason(code)).catch(() => {});
+}
+
+/** Resolves after `ms`, without keeping the process alive for it. */
+function wait(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    (timer as { unref?: () => void }).unref?.();
+  });
 }
 
 /**
