@@ -6,7 +6,7 @@ import { authorize } from "./authorize.ts";
 import { serveCertificate } from "./certificate-endpoint.ts";
 import { handleEchoSession } from "./echo.ts";
 import { lineLogger } from "./log.ts";
-import { Router } from "./moq/router.ts";
+import { DEFAULT_ROUTER_LIMITS, Router, type RouterOptions } from "./moq/router.ts";
 import { goAwayAll, serveMoqSession } from "./moq/serve-session.ts";
 import { MAX_SEND_RATE_KBPS, SendRateControl } from "./send-rate-control.ts";
 import { type Certificate, generateCertificate, loadCertificate, needsRenewal } from "./webtransport/certificate.ts";
@@ -48,6 +48,19 @@ Usage: pnpm relay [flags]
   --max-streams N        open streams per session (default 4096)
   --announce-wait-ms N   how long a SUBSCRIBE waits for its namespace to be published
                          before SUBSCRIBE_ERROR "not found" (default 1000)
+  --max-namespaces-per-session N
+                         namespaces one session may publish at once; more are refused with
+                         PUBLISH_NAMESPACE_ERROR INTERNAL_ERROR, the session stays open (default ${DEFAULT_ROUTER_LIMITS.maxNamespacesPerSession})
+  --max-namespaces N     namespaces published in all (default ${DEFAULT_ROUTER_LIMITS.maxNamespaces})
+  --max-tracks-per-session N
+                         tracks one session may push (PUBLISH) at once; more are ended with
+                         UNSUBSCRIBE (default ${DEFAULT_ROUTER_LIMITS.maxTracksPerSession})
+  --max-tracks N         tracks the relay holds in all, pushed or subscribed upstream; past it a
+                         new one is refused (default ${DEFAULT_ROUTER_LIMITS.maxTracks})
+  --upstream-timeout-ms N
+                         how long the relay waits for a publisher's answer to its SUBSCRIBE;
+                         then the viewers get SUBSCRIBE_ERROR TIMEOUT (0x2) and the upstream
+                         request is withdrawn with UNSUBSCRIBE (default ${DEFAULT_ROUTER_LIMITS.upstreamTimeoutMs})
   --max-cache-duration-ms N
                          the longest the relay keeps a received group, whatever the
                          publisher's MAX_CACHE_DURATION asks (1..86400000, default 30000);
@@ -93,6 +106,11 @@ interface Flags {
   /** The limits across connections (connections, sessions, timeouts), as given. */
   serverLimits: Partial<ServerLimits>;
   announceWaitMs?: number;
+  /** The router's limits and upstream deadline, as given. */
+  routerLimits: Pick<
+    RouterOptions,
+    "maxNamespacesPerSession" | "maxNamespaces" | "maxTracksPerSession" | "maxTracks" | "upstreamTimeoutMs"
+  >;
   /** The longest a received group stays in the relay's cache (ms), whatever its publisher asks. */
   maxCacheDurationMs: number;
   /** Test options: the send rate cap (kbit/s, 0 = none) and whether the test endpoint is on. */
@@ -108,6 +126,7 @@ function parseFlags(args: string[]): Flags {
     maxCacheDurationMs: DEFAULT_MAX_CACHE_DURATION_MS,
     stateDir: DEFAULT_STATE_DIR,
     serverLimits: {},
+    routerLimits: {},
     sendRateKbps: 0,
     testControls: false,
     quiet: false,
@@ -174,6 +193,21 @@ function parseFlags(args: string[]): Flags {
         break;
       case "--announce-wait-ms":
         flags.announceWaitMs = integer(value(index++, arg), arg, 0, 600_000);
+        break;
+      case "--max-namespaces-per-session":
+        flags.routerLimits.maxNamespacesPerSession = integer(value(index++, arg), arg, 1, 1_000_000);
+        break;
+      case "--max-namespaces":
+        flags.routerLimits.maxNamespaces = integer(value(index++, arg), arg, 1, 1_000_000);
+        break;
+      case "--max-tracks-per-session":
+        flags.routerLimits.maxTracksPerSession = integer(value(index++, arg), arg, 1, 1_000_000);
+        break;
+      case "--max-tracks":
+        flags.routerLimits.maxTracks = integer(value(index++, arg), arg, 1, 1_000_000);
+        break;
+      case "--upstream-timeout-ms":
+        flags.routerLimits.upstreamTimeoutMs = integer(value(index++, arg), arg, 100, 600_000);
         break;
       case "--max-cache-duration-ms":
         flags.maxCacheDurationMs = integer(value(index++, arg), arg, 1, MAX_CACHE_DURATION_LIMIT_MS);
@@ -299,7 +333,7 @@ const stop = async () => {
 Deno.addSignalListener("SIGINT", stop);
 Deno.addSignalListener("SIGTERM", stop);
 
-const router = new Router({ announceWaitMs: flags.announceWaitMs, log });
+const router = new Router({ announceWaitMs: flags.announceWaitMs, ...flags.routerLimits, log });
 for await (const session of relay.server) {
   const url = new URL(session.url);
   if (url.pathname !== "/" && url.pathname !== "/moq") {

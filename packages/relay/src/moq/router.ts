@@ -10,6 +10,15 @@
 // at a time; another session's PUBLISH_NAMESPACE or PUBLISH of it is refused (UNAUTHORIZED, the
 // draft's code for "not allowed to publish this") and never disturbs the live one. Once the owner
 // withdraws it or its session ends, the name is free again.
+// Limits (issue 11, item 3): namespaces per session and in all, pushed tracks per session, tracks in
+// all. A request over a limit is refused on its own (PUBLISH_NAMESPACE_ERROR INTERNAL_ERROR, 0x0, the
+// draft's code for an implementation-specific failure: it has none for "too many"; a PUBLISH, already
+// answered PUBLISH_OK by the session, is ended with UNSUBSCRIBE; a SUBSCRIBE that needs a new track,
+// SUBSCRIBE_ERROR INTERNAL_ERROR). The session stays open: the draft does not ask for its close, and
+// a publisher at its limit keeps what it publishes.
+// Deadlines (item 8): an upstream SUBSCRIBE unanswered after upstreamTimeoutMs is abandoned
+// (UNSUBSCRIBE upstream) and every viewer waiting on it gets SUBSCRIBE_ERROR TIMEOUT (0x2, the draft's
+// "a relay could not establish an upstream subscription within the timeout").
 import { createTrack, type TrackSubscriber } from "@moqkit/sdk/cache";
 import {
   type Broadcast,
@@ -44,6 +53,16 @@ export interface RouterOptions {
    * old, closing session gets its namespace back. Default 1000.
    */
   takeoverWaitMs?: number;
+  /** Namespaces one session may publish at once (PUBLISH_NAMESPACE). Default 64. */
+  maxNamespacesPerSession?: number;
+  /** Namespaces published in all. Default 10000. */
+  maxNamespaces?: number;
+  /** Tracks one session may push at once (PUBLISH). Default 64. */
+  maxTracksPerSession?: number;
+  /** Tracks the relay holds in all (pushed, and relayed from an upstream SUBSCRIBE). Default 10000. */
+  maxTracks?: number;
+  /** How long an upstream SUBSCRIBE may go unanswered before its viewers get SUBSCRIBE_ERROR TIMEOUT (ms). Default 5000. */
+  upstreamTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -74,10 +93,26 @@ interface Waiter {
 /** Something to do to a session other than the requester's: a failure is that session's alone. */
 type Delivery = () => void;
 
+/** The router's limits and deadlines by default (main.ts's flags say the same). */
+export const DEFAULT_ROUTER_LIMITS = {
+  maxNamespacesPerSession: 64,
+  maxNamespaces: 10_000,
+  maxTracksPerSession: 64,
+  maxTracks: 10_000,
+  upstreamTimeoutMs: 5_000,
+} as const;
+
 export class Router {
   readonly #announceWaitMs: number;
   readonly #lingerMs: number;
   readonly #takeoverWaitMs: number;
+  readonly #maxNamespacesPerSession: number;
+  readonly #maxNamespaces: number;
+  readonly #maxTracksPerSession: number;
+  readonly #maxTracks: number;
+  readonly #upstreamTimeoutMs: number;
+  /** How many namespaces each session publishes (entries of #origins). */
+  readonly #namespaceCounts = new Map<Session, number>();
   readonly #log: (line: string) => void;
   /** Namespaces by key, each with the one session that publishes it. */
   readonly #origins = new Map<string, Origin>();
@@ -93,6 +128,11 @@ export class Router {
     this.#announceWaitMs = options.announceWaitMs ?? 1_000;
     this.#lingerMs = options.lingerMs ?? 0;
     this.#takeoverWaitMs = options.takeoverWaitMs ?? 1_000;
+    this.#maxNamespacesPerSession = options.maxNamespacesPerSession ?? DEFAULT_ROUTER_LIMITS.maxNamespacesPerSession;
+    this.#maxNamespaces = options.maxNamespaces ?? DEFAULT_ROUTER_LIMITS.maxNamespaces;
+    this.#maxTracksPerSession = options.maxTracksPerSession ?? DEFAULT_ROUTER_LIMITS.maxTracksPerSession;
+    this.#maxTracks = options.maxTracks ?? DEFAULT_ROUTER_LIMITS.maxTracks;
+    this.#upstreamTimeoutMs = options.upstreamTimeoutMs ?? DEFAULT_ROUTER_LIMITS.upstreamTimeoutMs;
     this.#log = options.log ?? (() => {});
   }
 
@@ -127,7 +167,21 @@ export class Router {
       throw new RequestError(PublishNamespaceErrorCode.UNAUTHORIZED, "namespace published by another session");
     }
     if (owner?.session === session) throw new RequestError(0x0, "namespace already published on this session");
+    const mine = this.#namespaceCounts.get(session) ?? 0;
+    const full =
+      mine >= this.#maxNamespacesPerSession
+        ? `too many namespaces on this session (limit ${this.#maxNamespacesPerSession})`
+        : this.#origins.size >= this.#maxNamespaces
+          ? `too many namespaces on the relay (limit ${this.#maxNamespaces})`
+          : undefined;
+    if (full !== undefined) {
+      this.#log(`refused publish namespace ${describeNamespace(namespace)}: ${full}`);
+      throw new RequestError(PublishNamespaceErrorCode.INTERNAL_ERROR, full);
+    }
+    // A stale entry of a closed owner is replaced: it no longer counts for that session.
+    if (owner !== undefined) this.#forgetOrigin(key, owner);
     this.#origins.set(key, { session, namespace });
+    this.#namespaceCounts.set(session, mine + 1);
     this.#log(`publish namespace ${describeNamespace(namespace)}`);
     for (const waiter of this.#waiters) if (isPrefix(namespace, waiter.namespace)) waiter.wake();
     for (const [subscriber, prefixes] of this.#prefixes) {
@@ -138,8 +192,9 @@ export class Router {
 
   #publishNamespaceDone(session: Session, namespace: Namespace): void {
     const key = namespaceKey(namespace);
-    if (this.#origins.get(key)?.session !== session) return;
-    this.#origins.delete(key);
+    const origin = this.#origins.get(key);
+    if (origin?.session !== session) return;
+    this.#forgetOrigin(key, origin);
     this.#log(`publish namespace done ${describeNamespace(namespace)}`);
     for (const [subscriber, announced] of this.#announced) {
       const broadcast = announced.get(key);
@@ -148,6 +203,22 @@ export class Router {
       if (!subscriber.isClosed) this.#deliver(subscriber, "withdraw", () => broadcast.close());
     }
     for (const freed of this.#freed) if (freed.key === key) freed.wake();
+  }
+
+  #forgetOrigin(key: string, origin: Origin): void {
+    if (this.#origins.get(key) !== origin) return;
+    this.#origins.delete(key);
+    const left = (this.#namespaceCounts.get(origin.session) ?? 1) - 1;
+    if (left > 0) this.#namespaceCounts.set(origin.session, left);
+    else this.#namespaceCounts.delete(origin.session);
+  }
+
+  /** Pushed tracks `session` still publishes. */
+  #pushedBy(session: Session): number {
+    let count = 0;
+    for (const track of this.#tracks.values())
+      if (track.pushed && track.origin === session && !track.root.isEnded) count++;
+    return count;
   }
 
   #subscribeNamespace(session: Session, prefix: Namespace): void {
@@ -231,7 +302,11 @@ export class Router {
         ? "its namespace is published by another session"
         : previous !== undefined && previous.origin !== session && this.#isLive(previous)
           ? "published by another session"
-          : undefined;
+          : this.#pushedBy(session) >= this.#maxTracksPerSession
+            ? `too many tracks on this session (limit ${this.#maxTracksPerSession})`
+            : previous === undefined && this.#tracks.size >= this.#maxTracks
+              ? `too many tracks on the relay (limit ${this.#maxTracks})`
+              : undefined;
     if (taken !== undefined) {
       // The session's PUBLISH hook cannot answer PUBLISH_ERROR: PUBLISH_OK has gone out. Closing our
       // reader ends the track, which the session answers with UNSUBSCRIBE (draft-14 names both for
@@ -279,6 +354,13 @@ export class Router {
       this.#drop(key, track);
       track = undefined;
     }
+    if (track === undefined && this.#tracks.size >= this.#maxTracks) {
+      this.#log(`refused subscribe ${describeTrack(namespace, name)}: too many tracks on the relay`);
+      throw new RequestError(
+        SubscribeErrorCode.INTERNAL_ERROR,
+        `too many tracks on the relay (limit ${this.#maxTracks})`,
+      );
+    }
     if (track === undefined) {
       // The router owns the upstream track; the session writes into it. The track ends the way the
       // upstream subscription ends: refused, PUBLISH_DONE, or the publisher's session closing.
@@ -298,10 +380,38 @@ export class Router {
         throw new RequestError(SubscribeErrorCode.TRACK_DOES_NOT_EXIST, "the publisher is leaving");
       }
       void upstream.closed.then((error) => publisher.close(error));
+      const description = describeTrack(namespace, name);
+      const ms = this.#upstreamTimeoutMs;
+      const pending = upstream;
+      const ready = new Promise<Pick<SubscriptionInfo, "groupOrder" | "cacheDurationMs">>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          // No SUBSCRIBE_OK nor SUBSCRIBE_ERROR in time: abandon the upstream request (UNSUBSCRIBE),
+          // and its viewers get SUBSCRIBE_ERROR TIMEOUT.
+          this.#log(`upstream subscribe ${description} timed out after ${ms} ms`);
+          reject(new RequestError(SubscribeErrorCode.TIMEOUT, `no answer from the publisher within ${ms} ms`));
+          try {
+            pending.close();
+          } catch {
+            // The publisher's session is closing.
+          }
+          this.#drop(key, created);
+        }, ms);
+        pending.ready.then(
+          (info) => {
+            clearTimeout(timer);
+            resolve(info);
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        );
+      });
+      ready.catch(() => {});
       const created: RelayedTrack = {
         root,
         origin: origin.session,
-        ready: upstream.ready,
+        ready,
         groupOrder: 2,
         maxCacheDurationMs: undefined,
         users: 0,
