@@ -43,8 +43,8 @@ Usage: pnpm relay [flags]
   --request-timeout-ms N a connection holding no WebTransport session (none requested yet, or
                          all ended) is closed after N ms (default ${DEFAULT_SERVER_LIMITS.noSessionTimeoutMs})
   --idle-timeout-ms N    QUIC idle timeout: a peer silent for N ms is gone; keep-alive PINGs go
-                         every second meanwhile (1500..600000, default ${DEFAULT_SERVER_LIMITS.idleTimeoutMs}, for live media:
-                         a dead viewer or publisher is dropped, and a dead relay noticed, within seconds)
+                         every N/5 ms (at most 4 s) meanwhile (1500..600000, default ${DEFAULT_SERVER_LIMITS.idleTimeoutMs};
+                         5000 for live media: a dead viewer or publisher is dropped, and a dead relay noticed, within seconds)
   --max-streams N        open streams per session (default 4096)
   --announce-wait-ms N   how long a SUBSCRIBE waits for its namespace to be published
                          before SUBSCRIBE_ERROR "not found" (default 1000)
@@ -187,6 +187,11 @@ function parseFlags(args: string[]): Flags {
         break;
       case "--idle-timeout-ms":
         flags.serverLimits.idleTimeoutMs = integer(value(index++, arg), arg, 1_500, 600_000);
+        // Several PINGs per idle period, so one lost PING does not end a live connection.
+        flags.serverLimits.keepAliveIntervalMs = Math.min(
+          DEFAULT_SERVER_LIMITS.keepAliveIntervalMs,
+          Math.floor(flags.serverLimits.idleTimeoutMs / 5),
+        );
         break;
       case "--max-streams":
         flags.maxStreams = integer(value(index++, arg), arg, 1, 1_000_000);

@@ -187,8 +187,8 @@ Deno.test("--max-sessions-per-address: one session more from the address is answ
   }
 });
 
-Deno.test("a relay killed with SIGKILL is noticed by an idle peer within a few seconds (QUIC idle timeout)", async () => {
-  const relay = await startRelay();
+Deno.test("a relay killed with SIGKILL is noticed by an idle peer within a few seconds (--idle-timeout-ms 5000)", async () => {
+  const relay = await startRelay(["--idle-timeout-ms", "5000"]);
   const conn = await withTimeout(
     Deno.connectQuic<false>({
       hostname: "127.0.0.1",
