@@ -55,6 +55,8 @@ export class WindowedSamples {
   readonly #windowMs: number;
   readonly #times: number[] = [];
   readonly #values: number[] = [];
+  /** The values sorted, kept until the next add or prune: the clock asks for a quantile several times per frame. */
+  #sorted: number[] | undefined;
 
   constructor(windowMs: number) {
     this.#windowMs = windowMs;
@@ -63,6 +65,7 @@ export class WindowedSamples {
   add(atMs: number, value: number): void {
     this.#times.push(atMs);
     this.#values.push(value);
+    this.#sorted = undefined;
     this.#prune(atMs);
   }
 
@@ -71,7 +74,8 @@ export class WindowedSamples {
     this.#prune(nowMs);
     const n = this.#values.length;
     if (n === 0) return Number.NaN;
-    const sorted = [...this.#values].sort((a, b) => a - b);
+    this.#sorted ??= [...this.#values].sort((a, b) => a - b);
+    const sorted = this.#sorted;
     return sorted[Math.min(n - 1, Math.floor(q * n))] as number;
   }
 
@@ -97,12 +101,14 @@ export class WindowedSamples {
   clear(): void {
     this.#times.length = 0;
     this.#values.length = 0;
+    this.#sorted = undefined;
   }
 
   #prune(nowMs: number): void {
     let drop = 0;
     while (drop < this.#times.length && (this.#times[drop] as number) < nowMs - this.#windowMs) drop++;
     if (drop > 0) {
+      this.#sorted = undefined;
       this.#times.splice(0, drop);
       this.#values.splice(0, drop);
     }
