@@ -153,7 +153,9 @@ test("moqkit camera → relay → player: moving pictures, audio, latency, pause
   expect(await viewer.evaluate(() => player.setMuted(true))).toBe(true);
   expect(await viewer.evaluate(() => player.muted())).toBe(true);
   const mutedAt = await statsOf(viewer);
-  const whileMuted = await viewer.evaluate(() => player.canvasChanges(1_000));
+  // Pictures go on (a frozen canvas shows 0-1); 2 s, since one stall of this machine's two shared
+  // cores took a 1 s window from 7.5 down to 5 in a CI run.
+  const whileMuted = await viewer.evaluate(() => player.canvasChanges(2_000));
   expect(whileMuted.distinct).toBeGreaterThanOrEqual(MIN_PICTURES_2S / 2);
   expect((await statsOf(viewer)).audioFramesPlayed).toBeGreaterThan(mutedAt.audioFramesPlayed);
   expect(await viewer.evaluate(() => player.setMuted(false))).toBe(false);
