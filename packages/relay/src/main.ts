@@ -2,16 +2,30 @@
 //   moqkit relay listening https://HOST:PORT certificate-sha256=HEX
 
 import type { Session } from "@moqkit/sdk/session";
-import { authorize } from "./authorize.ts";
+import { DEFAULT_FAILURE_LIMIT } from "./auth/failure-limit.ts";
+import { type JwtKey, readJwtKeyEnv, readJwtKeyFile } from "./auth/jwt.ts";
+import { RelayAuth } from "./auth/relay-auth.ts";
 import { serveCertificate } from "./certificate-endpoint.ts";
 import { handleEchoSession } from "./echo.ts";
 import { lineLogger } from "./log.ts";
+import { DEFAULT_RECEIVE_LIMITS, type ReceiveLimits, receiveOptions } from "./moq/receive-limits.ts";
 import { DEFAULT_ROUTER_LIMITS, Router, type RouterOptions } from "./moq/router.ts";
 import { goAwayAll, serveMoqSession } from "./moq/serve-session.ts";
 import { MAX_SEND_RATE_KBPS, SendRateControl } from "./send-rate-control.ts";
 import { type Certificate, generateCertificate, loadCertificate, needsRenewal } from "./webtransport/certificate.ts";
 import { keptCertificate, mayKeepState, storeCertificate } from "./webtransport/certificate-store.ts";
-import { DEFAULT_SERVER_LIMITS, listen, type ServerLimits, type WebTransportServer } from "./webtransport/index.ts";
+import {
+  DEFAULT_SERVER_LIMITS,
+  listen,
+  type ServerLimits,
+  type WebTransportServer,
+  type WebTransportSession,
+} from "./webtransport/index.ts";
+
+/** New requests a second per session past its first window: a viewer needs a handful, a flood thousands. */
+const DEFAULT_MAX_REQUESTS_PER_SECOND = 50;
+/** An upstream subscription outlives its last viewer this long (ms): repeats are answered by the relay. */
+const DEFAULT_LINGER_MS = 2_000;
 
 const HELP = `moqkit relay: the local MoQ relay (MoQ Transport draft-14 over WebTransport).
 
@@ -29,7 +43,24 @@ Usage: pnpm relay [flags]
                          without it the relay makes a new certificate at every start
   --token TOKEN          require ?token=TOKEN (or Authorization: Bearer TOKEN): 401 if
                          missing, 403 if wrong; on / and /moq the token may instead come as
-                         MoQT's AUTHORIZATION TOKEN in CLIENT_SETUP (else UNAUTHORIZED, 0x2)
+                         MoQT's AUTHORIZATION TOKEN in CLIENT_SETUP (else UNAUTHORIZED, 0x2).
+                         It grants everything; compared in constant time
+  --jwt-key-file PATH    require a JWT signed with this key: ?jwt=JWT in the URL, or the first
+                         AUTHORIZATION TOKEN of CLIENT_SETUP (also accepted: Bearer JWT). The
+                         file holds an ES256 public key (PEM "BEGIN PUBLIC KEY" or a P-256 JWK) or
+                         an HS256 secret (the file's bytes, at least 32, or a JWK of kty "oct").
+                         Its claim {"moqkit":{"publish":[PREFIX...],"subscribe":[PREFIX...]}}
+                         grants namespace prefixes ("a/b" is the tuple (a,b); "" is everything);
+                         "exp" is required and enforced (see README, Security). A bad, expired
+                         or missing token: 403 for ?jwt=, UNAUTHORIZED (0x2) for CLIENT_SETUP;
+                         a request outside the grants: its ERROR with UNAUTHORIZED
+  --jwt-key-env NAME     the same key from environment variable NAME (deno run --allow-env=NAME)
+  --auth-max-failures N  failed token attempts one client address may make per window; then its
+                         requests are refused at once (429 / UNAUTHORIZED) (default ${DEFAULT_FAILURE_LIMIT.maxFailures})
+  --auth-failure-window-ms N
+                         that window (default ${DEFAULT_FAILURE_LIMIT.windowMs})
+                         Without --token and a JWT key the relay is open to all (development
+                         default; said at startup)
   --max-sessions N       WebTransport sessions per connection (default 16)
   --max-sessions-total N WebTransport sessions in all; more are answered 503 (default ${DEFAULT_SERVER_LIMITS.maxSessions})
   --max-sessions-per-address N
@@ -48,6 +79,13 @@ Usage: pnpm relay [flags]
   --max-streams N        open streams per session (default 4096)
   --announce-wait-ms N   how long a SUBSCRIBE waits for its namespace to be published
                          before SUBSCRIBE_ERROR "not found" (default 1000)
+  --max-requests-per-second N
+                         new requests (SUBSCRIBE, FETCH, ...) one session is given request IDs
+                         for each second, past its first 100 (MAX_REQUEST_ID comes back no
+                         faster; a flood waits at its source) (default ${DEFAULT_MAX_REQUESTS_PER_SECOND})
+  --linger-ms N          how long the relay's upstream subscription outlives its last viewer, so
+                         that a viewer coming back (or a burst of repeats) is answered by the
+                         relay, not the publisher (default ${DEFAULT_LINGER_MS})
   --max-namespaces-per-session N
                          namespaces one session may publish at once; more are refused with
                          PUBLISH_NAMESPACE_ERROR INTERNAL_ERROR, the session stays open (default ${DEFAULT_ROUTER_LIMITS.maxNamespacesPerSession})
@@ -65,6 +103,18 @@ Usage: pnpm relay [flags]
                          the longest the relay keeps a received group, whatever the
                          publisher's MAX_CACHE_DURATION asks (1..86400000, default 30000);
                          subscribers are told the capped value
+  --max-object-bytes N   the largest object a publisher may send (default 16777216)
+  --max-buffered-bytes-per-session N
+                         bytes of objects still arriving (a publisher's unfinished objects)
+                         one session may make the relay hold; past it the session is closed
+                         with INTERNAL_ERROR (0x1) (default ${DEFAULT_RECEIVE_LIMITS.maxBufferedBytesPerSession})
+  --max-buffered-bytes N the same across all sessions; past it the session holding the most
+                         is closed (default ${DEFAULT_RECEIVE_LIMITS.maxBufferedBytes})
+  --max-cache-bytes-per-track N
+                         bytes of groups one track's cache holds; past it the oldest go first,
+                         whatever their time to live (default ${DEFAULT_RECEIVE_LIMITS.maxCacheBytesPerTrack})
+  --max-cache-bytes N    the same for the whole cache: the oldest group of any track goes
+                         first (default ${DEFAULT_RECEIVE_LIMITS.maxCacheBytes})
   --quiet                log only errors
   --help                 this text
 
@@ -99,6 +149,11 @@ interface Flags {
   cert?: string;
   key?: string;
   token?: string;
+  /** Where the JWT key is read from: a file or an environment variable. */
+  jwtKeyFile?: string;
+  jwtKeyEnv?: string;
+  authMaxFailures?: number;
+  authFailureWindowMs?: number;
   maxSessions?: number;
   maxStreams?: number;
   /** Where the generated certificate is kept across restarts. */
@@ -106,6 +161,8 @@ interface Flags {
   /** The limits across connections (connections, sessions, timeouts), as given. */
   serverLimits: Partial<ServerLimits>;
   announceWaitMs?: number;
+  maxRequestsPerSecond: number;
+  lingerMs: number;
   /** The router's limits and upstream deadline, as given. */
   routerLimits: Pick<
     RouterOptions,
@@ -113,6 +170,8 @@ interface Flags {
   >;
   /** The longest a received group stays in the relay's cache (ms), whatever its publisher asks. */
   maxCacheDurationMs: number;
+  /** Objects still arriving: the largest object, and the bytes held per session and in all. */
+  receiveLimits: ReceiveLimits;
   /** Test options: the send rate cap (kbit/s, 0 = none) and whether the test endpoint is on. */
   sendRateKbps: number;
   testControls: boolean;
@@ -124,6 +183,9 @@ function parseFlags(args: string[]): Flags {
     host: "127.0.0.1",
     port: 4443,
     maxCacheDurationMs: DEFAULT_MAX_CACHE_DURATION_MS,
+    receiveLimits: { ...DEFAULT_RECEIVE_LIMITS },
+    maxRequestsPerSecond: DEFAULT_MAX_REQUESTS_PER_SECOND,
+    lingerMs: DEFAULT_LINGER_MS,
     stateDir: DEFAULT_STATE_DIR,
     serverLimits: {},
     routerLimits: {},
@@ -164,6 +226,18 @@ function parseFlags(args: string[]): Flags {
       case "--token":
         flags.token = value(index++, arg);
         break;
+      case "--jwt-key-file":
+        flags.jwtKeyFile = value(index++, arg);
+        break;
+      case "--jwt-key-env":
+        flags.jwtKeyEnv = value(index++, arg);
+        break;
+      case "--auth-max-failures":
+        flags.authMaxFailures = integer(value(index++, arg), arg, 1, 1_000_000);
+        break;
+      case "--auth-failure-window-ms":
+        flags.authFailureWindowMs = integer(value(index++, arg), arg, 1, 86_400_000);
+        break;
       case "--max-sessions":
         flags.maxSessions = integer(value(index++, arg), arg, 1, 1024);
         break;
@@ -199,6 +273,12 @@ function parseFlags(args: string[]): Flags {
       case "--announce-wait-ms":
         flags.announceWaitMs = integer(value(index++, arg), arg, 0, 600_000);
         break;
+      case "--max-requests-per-second":
+        flags.maxRequestsPerSecond = integer(value(index++, arg), arg, 1, 1_000_000);
+        break;
+      case "--linger-ms":
+        flags.lingerMs = integer(value(index++, arg), arg, 0, 600_000);
+        break;
       case "--max-namespaces-per-session":
         flags.routerLimits.maxNamespacesPerSession = integer(value(index++, arg), arg, 1, 1_000_000);
         break;
@@ -217,6 +297,21 @@ function parseFlags(args: string[]): Flags {
       case "--max-cache-duration-ms":
         flags.maxCacheDurationMs = integer(value(index++, arg), arg, 1, MAX_CACHE_DURATION_LIMIT_MS);
         break;
+      case "--max-object-bytes":
+        flags.receiveLimits.maxObjectBytes = integer(value(index++, arg), arg, 1, 2 ** 30);
+        break;
+      case "--max-buffered-bytes-per-session":
+        flags.receiveLimits.maxBufferedBytesPerSession = integer(value(index++, arg), arg, 1, 2 ** 40);
+        break;
+      case "--max-buffered-bytes":
+        flags.receiveLimits.maxBufferedBytes = integer(value(index++, arg), arg, 1, 2 ** 40);
+        break;
+      case "--max-cache-bytes-per-track":
+        flags.receiveLimits.maxCacheBytesPerTrack = integer(value(index++, arg), arg, 1, 2 ** 40);
+        break;
+      case "--max-cache-bytes":
+        flags.receiveLimits.maxCacheBytes = integer(value(index++, arg), arg, 1, 2 ** 40);
+        break;
       case "--send-rate-kbps":
         flags.sendRateKbps = integer(value(index++, arg), arg, 1, MAX_SEND_RATE_KBPS);
         flags.testControls = true;
@@ -232,6 +327,8 @@ function parseFlags(args: string[]): Flags {
     }
   }
   if ((flags.cert === undefined) !== (flags.key === undefined)) fail("--cert and --key go together");
+  if (flags.jwtKeyFile !== undefined && flags.jwtKeyEnv !== undefined)
+    fail("give one of --jwt-key-file, --jwt-key-env");
   return flags;
 }
 
@@ -296,9 +393,26 @@ async function start(flags: Flags, log: (line: string) => void, sendRate: SendRa
   throw new Error("no port free for both UDP and TCP after 20 tries");
 }
 
+/** The JWT key the flags name, if any; a key that cannot be read or used stops the relay. */
+async function jwtKey(flags: Flags): Promise<JwtKey | undefined> {
+  try {
+    if (flags.jwtKeyFile !== undefined) return await readJwtKeyFile(flags.jwtKeyFile);
+    if (flags.jwtKeyEnv !== undefined) return await readJwtKeyEnv(flags.jwtKeyEnv);
+  } catch (error) {
+    fail(`cannot use the JWT key: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return undefined;
+}
+
 const flags = parseFlags(Deno.args);
 // Every line logged through `log` is escaped: names and reasons a peer sends cannot forge a line.
 const log = flags.quiet ? () => {} : lineLogger((line) => console.log(line));
+const auth = new RelayAuth({
+  token: flags.token,
+  jwtKey: await jwtKey(flags),
+  failureLimit: { maxFailures: flags.authMaxFailures, windowMs: flags.authFailureWindowMs },
+  log,
+});
 const sendRate = flags.testControls ? new SendRateControl(flags.sendRateKbps) : undefined;
 const relay = await start(flags, log, sendRate);
 
@@ -338,27 +452,57 @@ const stop = async () => {
 Deno.addSignalListener("SIGINT", stop);
 Deno.addSignalListener("SIGTERM", stop);
 
-const router = new Router({ announceWaitMs: flags.announceWaitMs, ...flags.routerLimits, log });
-for await (const session of relay.server) {
+// One pool for the bytes of objects still arriving and one cache budget, shared by every session
+// and the router's tracks (issue 11, items 1 and 2).
+const receive = receiveOptions(flags.receiveLimits);
+const router = new Router({
+  announceWaitMs: flags.announceWaitMs,
+  lingerMs: flags.lingerMs,
+  ...flags.routerLimits,
+  cache: receive.cache,
+  ...(auth.isOpen ? {} : { permits: auth.permits }),
+  log,
+});
+
+/** Authorizes a session request (auth/relay-auth.ts), then serves it: MoQT on / and /moq, echo.ts elsewhere. */
+async function serve(session: WebTransportSession): Promise<void> {
   const url = new URL(session.url);
-  if (url.pathname !== "/" && url.pathname !== "/moq") {
-    handleEchoSession(session, { token: flags.token, log });
-    continue;
+  const address = session.remoteAddress;
+  const verdict = await auth.checkRequest(url, session.headers, address);
+  const moq = url.pathname === "/" || url.pathname === "/moq";
+  // No credentials in the request: on the MoQT paths, CLIENT_SETUP's AUTHORIZATION TOKEN may bring them.
+  if (verdict.status === 403 || verdict.status === 429 || (verdict.status === 401 && !moq)) {
+    log(`session ${url.pathname} rejected ${verdict.status}`);
+    await session.reject(verdict.status);
+    return;
   }
-  const status = authorize(url, session.headers, flags.token);
-  if (status === 403) {
-    log(`session ${url.pathname} rejected ${status}`);
-    void session.reject(status);
-    continue;
+  if (!moq) {
+    handleEchoSession(session, { log });
+    return;
   }
-  // No token in the URL or headers: MoQT's own AUTHORIZATION TOKEN in CLIENT_SETUP may carry it.
-  const token = flags.token;
-  const setupToken = status === 401 && token !== undefined ? (tokens: string[]) => tokens.includes(token) : undefined;
-  void serveMoqSession(session, router, {
+  let grants = verdict.status === 200 ? verdict.grants : undefined;
+  await serveMoqSession(session, router, {
     log,
     sessions: moqSessions,
-    authorize: setupToken,
+    authorize:
+      grants !== undefined
+        ? undefined
+        : async (tokens) => {
+            grants = await auth.checkSetup(tokens, address);
+            return grants !== undefined;
+          },
+    handler: auth.bind(router.handler, () => grants),
     sendRate,
     maxCacheDurationMs: flags.maxCacheDurationMs,
+    receive,
+    maxRequestRate: flags.maxRequestsPerSecond,
   });
+}
+
+// Said even with --quiet: whether the relay is open to all is not a detail.
+console.log(auth.describe());
+for await (const session of relay.server) {
+  void serve(session).catch((error) =>
+    log(`session ${new URL(session.url).pathname} failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
 }

@@ -3,72 +3,19 @@
 // watcher that never reads its control stream while namespaces come and go. Each bad session is
 // closed with CONTROL_MESSAGE_TIMEOUT while a good publisher → subscriber pair keeps receiving.
 import assert from "node:assert/strict";
-import { createTrack } from "@moqkit/sdk/cache";
 import type { Session } from "@moqkit/sdk/session";
-import { concatBytes, encodeControlMessage, SessionErrorCode, SetupParameter } from "@moqkit/sdk/wire";
-import { isRunning, type Relay, startRelay, stopRelay } from "../relay-process.ts";
-import { connect } from "../webtransport/client.ts";
-import { delay, moqConnect, readGroups, withTimeout } from "./test-client.ts";
-
-const SETUP = encodeControlMessage({
-  kind: "client_setup",
-  versions: [0xff00000e],
-  parameters: [{ type: SetupParameter.MAX_REQUEST_ID, value: 1_000_000 }],
-});
-
-/** A good publisher → subscriber pair: groups go out every 50 ms; `check()` says all arrived in order. */
-async function goodPair(relay: Relay, namespace: string) {
-  const pub = await moqConnect(relay);
-  const sub = await moqConnect(relay);
-  const broadcast = pub.publish([namespace]);
-  const [publisher, root] = createTrack("video");
-  broadcast.addTrack("video", root);
-  await withTimeout(broadcast.ready, 2_000, "PUBLISH_NAMESPACE_OK");
-  const { track, ready } = sub.subscribe([namespace], "video");
-  await withTimeout(ready, 2_000, "SUBSCRIBE_OK");
-  let group = 0;
-  const groups = 1_000;
-  const received = readGroups(track, groups);
-  // A failed test shuts the relay down under the reader: the assertion says why, not this.
-  received.catch(() => {});
-  const timer = setInterval(() => {
-    const segment = publisher.createSegment({ sequence: group, priority: 0 });
-    segment.writeChunk(Uint8Array.of(group & 0xff, 1, 2, 3));
-    segment.close();
-    group++;
-  }, 50);
-  return {
-    async check(): Promise<void> {
-      clearInterval(timer);
-      publisher.close();
-      const got = await withTimeout(received, 5_000, "the good subscriber's groups");
-      assert.ok(group >= 20, `only ${group} groups were sent`);
-      assert.equal(got.size, group, `the good subscriber got ${got.size} of ${group} groups`);
-      assert.equal(pub.isClosed || sub.isClosed, false, "the good pair is still connected");
-      pub.close();
-      sub.close();
-    },
-  };
-}
-
-async function rawControl(relay: Relay) {
-  const transport = await connect(`https://127.0.0.1:${relay.port}/moq`, { caCerts: [relay.pem] });
-  await transport.ready;
-  const control = await transport.createBidirectionalStream();
-  const writer = control.writable.getWriter();
-  return { transport, control, writer };
-}
-
-/** The relay process's resident memory (MiB), where /proc says; else -1. */
-async function rssMiB(relay: Relay): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${relay.child.pid}/status`).catch(() => "");
-  const kib = /VmRSS:\s+(\d+)/.exec(status)?.[1];
-  return kib === undefined ? -1 : Math.round(Number(kib) / 1024);
-}
-
-function closeCodeWithin(transport: { closed: Promise<{ closeCode?: number }> }, ms: number) {
-  return Promise.race([transport.closed.then((info) => info.closeCode), delay(ms).then(() => "open" as const)]);
-}
+import { concatBytes, encodeControlMessage, SessionErrorCode } from "@moqkit/sdk/wire";
+import { isRunning, startRelay, stopRelay } from "../relay-process.ts";
+import {
+  closeCodeWithin,
+  delay,
+  goodPair,
+  moqConnect,
+  rawControl,
+  rssMiB,
+  RAW_CLIENT_SETUP as SETUP,
+  withTimeout,
+} from "./test-client.ts";
 
 Deno.test({
   name: "a control message that stops part-way, or a missing CLIENT_SETUP, closes the session with CONTROL_MESSAGE_TIMEOUT",

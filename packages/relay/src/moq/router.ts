@@ -19,7 +19,7 @@
 // Deadlines (item 8): an upstream SUBSCRIBE unanswered after upstreamTimeoutMs is abandoned
 // (UNSUBSCRIBE upstream) and every viewer waiting on it gets SUBSCRIBE_ERROR TIMEOUT (0x2, the draft's
 // "a relay could not establish an upstream subscription within the timeout").
-import { createTrack, type TrackSubscriber } from "@moqkit/sdk/cache";
+import { createTrack, type TrackOptions, type TrackSubscriber } from "@moqkit/sdk/cache";
 import {
   type Broadcast,
   describeNamespace,
@@ -36,9 +36,11 @@ import {
   isPrefix,
   type Namespace,
   namespaceKey,
+  PublishErrorCode,
   PublishNamespaceErrorCode,
   SessionErrorCode,
   SubscribeErrorCode,
+  SubscribeNamespaceErrorCode,
   type TrackName,
 } from "@moqkit/sdk/wire";
 
@@ -63,6 +65,15 @@ export interface RouterOptions {
   maxTracks?: number;
   /** How long an upstream SUBSCRIBE may go unanswered before its viewers get SUBSCRIBE_ERROR TIMEOUT (ms). Default 5000. */
   upstreamTimeoutMs?: number;
+  /**
+   * Authorization (auth/relay-auth.ts): may `session` publish (PUBLISH_NAMESPACE, PUBLISH) or
+   * subscribe (SUBSCRIBE, FETCH, TRACK_STATUS, and which namespaces SUBSCRIBE_NAMESPACE announces)
+   * `namespace`; "list": may it SUBSCRIBE_NAMESPACE `namespace` as a prefix (something under it is
+   * readable). Refusals are UNAUTHORIZED. Default: everything is permitted.
+   */
+  permits?: (session: Session, action: "publish" | "subscribe" | "list", namespace: Namespace) => boolean;
+  /** Byte bounds on the relay's tracks: per track, and a budget shared with the sessions' pushed tracks. */
+  cache?: Pick<TrackOptions, "maxBytes" | "budget">;
   log?: (line: string) => void;
 }
 
@@ -111,6 +122,8 @@ export class Router {
   readonly #maxTracksPerSession: number;
   readonly #maxTracks: number;
   readonly #upstreamTimeoutMs: number;
+  readonly #cache: Pick<TrackOptions, "maxBytes" | "budget">;
+  readonly #permits: NonNullable<RouterOptions["permits"]>;
   /** How many namespaces each session publishes (entries of #origins). */
   readonly #namespaceCounts = new Map<Session, number>();
   readonly #log: (line: string) => void;
@@ -133,7 +146,16 @@ export class Router {
     this.#maxTracksPerSession = options.maxTracksPerSession ?? DEFAULT_ROUTER_LIMITS.maxTracksPerSession;
     this.#maxTracks = options.maxTracks ?? DEFAULT_ROUTER_LIMITS.maxTracks;
     this.#upstreamTimeoutMs = options.upstreamTimeoutMs ?? DEFAULT_ROUTER_LIMITS.upstreamTimeoutMs;
+    this.#cache = options.cache ?? {};
+    this.#permits = options.permits ?? (() => true);
     this.#log = options.log ?? (() => {});
+  }
+
+  /** Refuses a request outside what `session` is granted, with UNAUTHORIZED (`code` of its ERROR). */
+  #authorize(session: Session, action: "publish" | "subscribe" | "list", namespace: Namespace, code: number): void {
+    if (this.#permits(session, action, namespace)) return;
+    this.#log(`refused ${action} ${describeNamespace(namespace)}: not granted`);
+    throw new RequestError(code, `${action} ${describeNamespace(namespace)} is not granted`);
   }
 
   /** The hooks every relay session is created with. */
@@ -153,6 +175,7 @@ export class Router {
   }
 
   async #publishNamespace(session: Session, namespace: Namespace): Promise<void> {
+    this.#authorize(session, "publish", namespace, PublishNamespaceErrorCode.UNAUTHORIZED);
     const key = namespaceKey(namespace);
     let owner = this.#origins.get(key);
     if (owner !== undefined && owner.session !== session && !owner.session.isClosed) {
@@ -185,7 +208,11 @@ export class Router {
     this.#log(`publish namespace ${describeNamespace(namespace)}`);
     for (const waiter of this.#waiters) if (isPrefix(namespace, waiter.namespace)) waiter.wake();
     for (const [subscriber, prefixes] of this.#prefixes) {
-      if (subscriber !== session && prefixes.some((prefix) => isPrefix(prefix, namespace)))
+      if (
+        subscriber !== session &&
+        prefixes.some((prefix) => isPrefix(prefix, namespace)) &&
+        this.#permits(subscriber, "subscribe", namespace)
+      )
         this.#deliver(subscriber, "announce", () => this.#announce(subscriber, namespace));
     }
   }
@@ -221,12 +248,20 @@ export class Router {
     return count;
   }
 
-  #subscribeNamespace(session: Session, prefix: Namespace): void {
+  /** Throws at once (refusing it) or announces what exists, granted to `session`, after the OK goes out. */
+  #subscribeNamespace(session: Session, prefix: Namespace): Promise<void> {
+    this.#authorize(session, "list", prefix, SubscribeNamespaceErrorCode.UNAUTHORIZED);
     const prefixes = this.#prefixes.get(session) ?? [];
     prefixes.push(prefix);
     this.#prefixes.set(session, prefixes);
+    return this.#announceExisting(session, prefix);
+  }
+
+  async #announceExisting(session: Session, prefix: Namespace): Promise<void> {
+    await Promise.resolve();
     for (const origin of this.#origins.values()) {
       if (origin.session === session || !isPrefix(prefix, origin.namespace)) continue;
+      if (!this.#permits(session, "subscribe", origin.namespace)) continue;
       this.#deliver(session, "announce", () => this.#announce(session, origin.namespace));
     }
   }
@@ -294,6 +329,7 @@ export class Router {
 
   /** A publisher's PUBLISH: the track is served as it is, no upstream SUBSCRIBE needed. */
   #pushTrack(session: Session, namespace: Namespace, name: TrackName, track: TrackSubscriber): void {
+    this.#authorize(session, "publish", namespace, PublishErrorCode.UNAUTHORIZED);
     const key = fullTrackKey(namespace, name);
     const previous = this.#tracks.get(key);
     const owner = this.#origins.get(namespaceKey(namespace));
@@ -335,7 +371,9 @@ export class Router {
     return !track.root.isEnded && !track.origin.isClosed;
   }
 
-  async #resolveTrack(_session: Session, namespace: Namespace, name: TrackName): Promise<ServedTrack> {
+  async #resolveTrack(session: Session, namespace: Namespace, name: TrackName): Promise<ServedTrack> {
+    // SUBSCRIBE, FETCH and TRACK_STATUS: UNAUTHORIZED is 0x1 in each of their ERRORs.
+    this.#authorize(session, "subscribe", namespace, SubscribeErrorCode.UNAUTHORIZED);
     const pushed = this.#tracks.get(fullTrackKey(namespace, name));
     if (pushed?.pushed === true && !pushed.root.isEnded && !pushed.origin.isClosed)
       return this.#serve(fullTrackKey(namespace, name), pushed);
@@ -365,7 +403,7 @@ export class Router {
       // The router owns the upstream track; the session writes into it. The track ends the way the
       // upstream subscription ends: refused, PUBLISH_DONE, or the publisher's session closing.
       // It keeps its newest group whatever its time to live: a catalog written once still reaches late viewers.
-      const [publisher, root] = createTrack(describeTrack(namespace, name), { keepLatest: true });
+      const [publisher, root] = createTrack(describeTrack(namespace, name), { ...this.#cache, keepLatest: true });
       let upstream: ReturnType<Session["subscribe"]>;
       try {
         upstream = origin.session.subscribe([...namespace], name, { into: publisher });

@@ -1,8 +1,9 @@
 // Accepts a WebTransport session as a MoQT session (draft-14) and hands it to the router.
-import { accept, type Session } from "@moqkit/sdk/session";
+import { accept, type Session, type SessionHandler } from "@moqkit/sdk/session";
 import { escapeLogText } from "../log.ts";
 import type { SendRateControl } from "../send-rate-control.ts";
 import type { WebTransportSession } from "../webtransport/index.ts";
+import type { ReceiveOptions } from "./receive-limits.ts";
 import type { Router } from "./router.ts";
 
 export interface MoqSessionOptions {
@@ -10,14 +11,23 @@ export interface MoqSessionOptions {
   log: (line: string) => void;
   /** Live sessions, for a GOAWAY at shutdown. */
   sessions?: Set<Session>;
-  /** Checks the AUTHORIZATION TOKEN values of CLIENT_SETUP; false closes with UNAUTHORIZED. */
-  authorize?: (tokens: string[]) => boolean;
+  /**
+   * Checks the AUTHORIZATION TOKEN values of CLIENT_SETUP (their bytes, as sent); false closes with
+   * UNAUTHORIZED. Without it, CLIENT_SETUP's tokens are not looked at.
+   */
+  authorize?: (tokens: Uint8Array[]) => boolean | Promise<boolean>;
+  /** The session's hooks; default the router's (auth/relay-auth.ts binds grants to them). */
+  handler?: SessionHandler;
   setupTimeoutMs?: number;
   /**
    * The longest a received group stays in the cache (ms), whatever the publisher's
    * MAX_CACHE_DURATION asks (the session's maxCacheDurationMs). Default: the publisher's word.
    */
   maxCacheDurationMs?: number;
+  /** New requests a second the peer gets credit for (SessionOptions.maxRequestRate). */
+  maxRequestRate?: number;
+  /** Bounds on objects still arriving (the largest object, bytes held per session, the shared pool). */
+  receive?: ReceiveOptions;
   /** A test facility: caps what the relay sends to each session. */
   sendRate?: SendRateControl;
 }
@@ -36,12 +46,17 @@ export async function serveMoqSession(
   const sendRate = options.sendRate?.open();
   try {
     const session = await accept(wt, {
-      handler: router.handler,
+      handler: options.handler ?? router.handler,
       implementation: "moqkit-relay",
       setupTimeoutMs: options.setupTimeoutMs,
       authorize: options.authorize,
       sendRate,
       maxCacheDurationMs: options.maxCacheDurationMs,
+      maxRequestRate: options.maxRequestRate,
+      maxReceiveBufferBytes: options.receive?.maxReceiveBufferBytes,
+      receivePool: options.receive?.receivePool,
+      cache: options.receive?.cache,
+      limits: options.receive === undefined ? undefined : { maxObjectBytes: options.receive.maxObjectBytes },
       log: (line) => options.log(`moq ${escapeLogText(path)}: ${escapeLogText(line)}`),
     });
     options.log(`moq session ${escapeLogText(path)} set up`);

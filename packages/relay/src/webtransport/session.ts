@@ -173,6 +173,11 @@ export class WebTransportSession {
     return this.#state;
   }
 
+  /** The peer's IP address (no port), for per-address policies such as the relay's failed-token limit. */
+  get remoteAddress(): string {
+    return this.#host.quic.remoteAddr.hostname;
+  }
+
   /** Number of open streams (for limits and tests); a bidirectional one is open until both halves are done. */
   get openStreams(): number {
     return this.#streams.size;

@@ -1,3 +1,4 @@
+export { CacheBudget } from "./budget.ts";
 export { CacheError, type CacheErrorCode } from "./error.ts";
 export { createSegment, SegmentPublisher, SegmentSubscriber } from "./segment.ts";
 export type { SegmentInfo } from "./segment-info.ts";

@@ -18,6 +18,8 @@ class SegmentState {
   publishers = 1;
   subscribers = 1;
   readonly changed = new Notify();
+  /** Told the size of each chunk written: the track holding the segment counts its bytes. */
+  onWrite: ((bytes: number) => void) | undefined;
 
   constructor(info: Readonly<SegmentInfo>) {
     this.info = info;
@@ -90,6 +92,7 @@ export class SegmentPublisher {
     state.headers?.push(header);
     state.chunks.push(bytes);
     state.changed.notify();
+    state.onWrite?.(bytes.byteLength);
   }
 
   clone(): SegmentPublisher {
@@ -206,6 +209,19 @@ export class SegmentSubscriber {
       await state.changed.wait();
       if (this.#closed) return undefined;
     }
+  }
+
+  /** @internal The track holding the segment counts its bytes (one track at a time; undefined stops). */
+  observeWrites(observer: ((bytes: number) => void) | undefined): void {
+    this.#state.onWrite = observer;
+  }
+
+  /**
+   * @internal The cache ends a segment that outgrew its bound: writers get `closed`, readers drain
+   * what was written, then see `error`.
+   */
+  cut(error: CacheError): void {
+    this.#state.finish(error);
   }
 
   /** A new reader at this reader's position. */

@@ -1,3 +1,4 @@
+import { type BudgetedTrack, CacheBudget } from "./budget.ts";
 import { CacheError } from "./error.ts";
 import { Heap } from "./heap.ts";
 import { Notify } from "./notify.ts";
@@ -12,7 +13,14 @@ interface Slot {
   readonly deadline: number;
   /** The track's own handle on the segment; undefined once expired or released. */
   segment: SegmentSubscriber | undefined;
+  /** When it was inserted, across all tracks: the oldest is let go first when bytes are over a bound. */
+  readonly order: number;
+  /** The bytes of its chunks, counted while the track holds it. */
+  bytes: number;
 }
+
+/** Insertions in all tracks so far: a slot's `order`. */
+let insertions = 0;
 
 /** Lowest priority value first; equal priority, newest (highest sequence) first. */
 const moreImportant = (a: Slot, b: Slot): boolean =>
@@ -35,7 +43,7 @@ function timerDelay(ms: number): number {
 const COMPACT_AFTER = 64;
 
 /** State shared by every handle of one track. */
-class TrackState {
+class TrackState implements BudgetedTrack {
   readonly name: string;
   /** Slots in insertion order; the absolute position of slots[i] is offset + i. */
   slots: Slot[] = [];
@@ -58,10 +66,17 @@ class TrackState {
   publishers = 1;
   subscribers = 1;
   readonly changed = new Notify();
+  /** The bytes of the segments held now, and the bound on them (TrackOptions.maxBytes). */
+  bytes = 0;
+  readonly maxBytes: number;
+  readonly budget: CacheBudget | undefined;
 
-  constructor(name: string, keepLatest: boolean) {
+  constructor(name: string, keepLatest: boolean, maxBytes: number, budget: CacheBudget | undefined) {
     this.name = name;
     this.keepLatest = keepLatest;
+    this.maxBytes = maxBytes;
+    this.budget = budget;
+    budget?.join(this);
   }
 
   /** Absolute position of the first slot not pruned. */
@@ -85,7 +100,7 @@ class TrackState {
       throw new CacheError("duplicate", { message: `track ${this.name} already holds segment ${sequence}` });
     }
     const deadline = expiresMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + expiresMs;
-    const slot: Slot = { sequence, priority, deadline, segment };
+    const slot: Slot = { sequence, priority, deadline, segment, order: insertions++, bytes: 0 };
     this.slots.push(slot);
     this.bySequence.set(sequence, slot);
     const newest = this.latestSequence === undefined || sequence > this.latestSequence;
@@ -103,7 +118,63 @@ class TrackState {
       this.expiries.push(slot);
       this.schedule();
     }
+    segment.observeWrites((bytes) => this.grew(slot, bytes));
     this.changed.notify();
+    if (segment.byteLength > 0) this.grew(slot, segment.byteLength);
+  }
+
+  /** A held segment got `bytes` more: over a bound, older segments go (see TrackOptions.maxBytes). */
+  grew(slot: Slot, bytes: number): void {
+    if (slot.segment === undefined) return;
+    slot.bytes += bytes;
+    this.bytes += bytes;
+    this.budget?.add(bytes);
+    while (this.bytes > this.maxBytes && this.oldestEvictable() !== undefined) this.evictOldest();
+    if (this.bytes > this.maxBytes && slot.segment !== undefined) {
+      // The newest segment alone is over the bound (one endless group): it ends here.
+      slot.segment.cut(
+        CacheError.reset(
+          0,
+          `segment ${slot.sequence} of track ${this.name} outgrew the cache's ${this.maxBytes} bytes`,
+        ),
+      );
+      this.release(slot);
+      this.prune();
+    }
+    this.budget?.enforce();
+  }
+
+  /** The oldest held slot that is not the newest (the newest is still being written, and wanted). */
+  #oldestSlot(): Slot | undefined {
+    for (let i = this.head; i < this.slots.length; i++) {
+      const slot = this.slots[i] as Slot;
+      if (slot.segment !== undefined) return slot.sequence === this.latestSequence ? undefined : slot;
+    }
+    return undefined;
+  }
+
+  oldestEvictable(): number | undefined {
+    return this.#oldestSlot()?.order;
+  }
+
+  evictOldest(): void {
+    const slot = this.#oldestSlot();
+    if (slot === undefined) return;
+    if (this.kept === slot) this.kept = undefined;
+    this.release(slot);
+    this.prune();
+  }
+
+  /** Lets go of a slot's segment, and of its bytes. */
+  release(slot: Slot): void {
+    const segment = slot.segment;
+    if (segment === undefined) return;
+    segment.observeWrites(undefined);
+    segment.close();
+    slot.segment = undefined;
+    this.bytes -= slot.bytes;
+    this.budget?.release(slot.bytes);
+    slot.bytes = 0;
   }
 
   /** Expires what is due now; cheap when nothing is. */
@@ -113,7 +184,7 @@ class TrackState {
     const now = performance.now();
     for (let slot = this.expiries.peek(); slot !== undefined && slot.deadline <= now; slot = this.expiries.peek()) {
       this.expiries.pop();
-      release(slot);
+      this.release(slot);
     }
     this.prune();
     this.schedule();
@@ -164,7 +235,8 @@ class TrackState {
 
   /** Nobody can read any more: let go of every segment and the timer. */
   releaseAll(): void {
-    for (let i = this.head; i < this.slots.length; i++) release(this.slots[i] as Slot);
+    for (let i = this.head; i < this.slots.length; i++) this.release(this.slots[i] as Slot);
+    this.budget?.leave(this);
     this.slots = [];
     this.offset = 0;
     this.head = 0;
@@ -173,11 +245,6 @@ class TrackState {
     this.kept = undefined;
     this.schedule();
   }
-}
-
-function release(slot: Slot): void {
-  slot.segment?.close();
-  slot.segment = undefined;
 }
 
 /** Options of createTrack. */
@@ -190,6 +257,14 @@ export interface TrackOptions {
    * later must still find: a relay's upstream tracks use it. Default false.
    */
   keepLatest?: boolean;
+  /**
+   * The most bytes the track holds: past it the oldest segments go first, whatever their time to
+   * live (never the newest, unless it alone is over: then it ends with an error, as an endless group
+   * must). Default: no bound.
+   */
+  maxBytes?: number;
+  /** A bound shared with other tracks (a relay's whole cache): past it the oldest segment of any of them goes. */
+  budget?: CacheBudget;
 }
 
 /**
@@ -199,11 +274,15 @@ export interface TrackOptions {
 export function createTrack(name: string, options: TrackOptions = {}): [TrackPublisher, TrackSubscriber] {
   if (typeof name !== "string") throw new TypeError(`track name must be a string, got ${typeof name}`);
   if (typeof options !== "object" || options === null) throw new TypeError("track options must be an object");
-  const { keepLatest = false } = options;
+  const { keepLatest = false, maxBytes = Number.POSITIVE_INFINITY, budget } = options;
   if (typeof keepLatest !== "boolean") {
     throw new TypeError(`keepLatest must be a boolean, got ${typeof keepLatest}`);
   }
-  const state = new TrackState(name, keepLatest);
+  if (maxBytes !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(maxBytes) || maxBytes <= 0)) {
+    throw new TypeError(`maxBytes must be a positive integer, got ${String(maxBytes)}`);
+  }
+  if (budget !== undefined && !(budget instanceof CacheBudget)) throw new TypeError("budget must be a CacheBudget");
+  const state = new TrackState(name, keepLatest, maxBytes, budget);
   return [new TrackPublisher(state), new TrackSubscriber(state, 0, new Heap(moreImportant))];
 }
 

@@ -24,6 +24,8 @@ export class SessionContext {
   readonly #transport: MoqTransport;
   readonly #log: (line: string) => void;
   readonly #fail: (code: number, reason: string) => void;
+  /** How long one of our requests waits for the peer's credit (a request ID) before it fails. */
+  readonly #requestIdTimeoutMs: number;
   /** Our requests answered by a plain OK or ERROR (TRACK_STATUS, PUBLISH_NAMESPACE, SUBSCRIBE_NAMESPACE). */
   readonly #pending = new Map<number, Pending>();
   #closedWith: SessionError | undefined;
@@ -40,6 +42,7 @@ export class SessionContext {
     log: (line: string) => void;
     /** Closes the session with a termination code and reason. */
     fail: (code: number, reason: string) => void;
+    requestIdTimeoutMs?: number;
   }) {
     this.limits = init.limits;
     this.receive = init.receive;
@@ -50,6 +53,7 @@ export class SessionContext {
     this.#transport = init.transport;
     this.#log = init.log;
     this.#fail = init.fail;
+    this.#requestIdTimeoutMs = init.requestIdTimeoutMs ?? Number.POSITIVE_INFINITY;
   }
 
   get isClosed(): boolean {
@@ -94,9 +98,12 @@ export class SessionContext {
     else pending.resolve(message as ControlMessage);
   }
 
-  /** The next request ID of ours, once the peer's credit allows; rejects with the SessionError once closed. */
+  /**
+   * The next request ID of ours, once the peer's credit allows; rejects with the SessionError once
+   * closed, or with RequestError TIMEOUT when the peer gives no credit in time.
+   */
   async allocate(): Promise<number> {
-    const requestId = await this.#outgoing.allocate();
+    const requestId = await this.#outgoing.allocate(this.#requestIdTimeoutMs);
     this.checkOpen();
     return requestId;
   }
@@ -145,12 +152,19 @@ export class SessionContext {
     if (this.#closedWith !== undefined) return;
     this.#closedWith = error;
     this.#outgoing.abort();
+    this.incoming.stop();
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
   }
 }
 
-type ErrorReply = "subscribe_error" | "track_status_error" | "fetch_error" | "publish_namespace_error";
+type ErrorReply =
+  | "subscribe_error"
+  | "track_status_error"
+  | "fetch_error"
+  | "publish_namespace_error"
+  | "publish_error"
+  | "subscribe_namespace_error";
 
 /** Answers a request of the peer's with its ERROR: a RequestError as it is, anything else as `internal` (logged). */
 export function refuse(

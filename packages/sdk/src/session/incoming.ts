@@ -4,6 +4,7 @@
 import {
   decodeObjectDatagram,
   ProtocolViolation,
+  type ReadBudget,
   readDataStreamHeader,
   SessionErrorCode,
   StreamEndedEarly,
@@ -20,6 +21,8 @@ const ALIAS_WAIT_MS = 2_000;
 /** Where incoming data goes (the subscriber side), and what to do about a violation. */
 export interface DataRoutes {
   readonly limits: WireLimits;
+  /** Bounds the bytes of objects still arriving; a refusal ends the session (ReceiveLimitExceeded). */
+  readonly budget?: ReadBudget;
   readonly isClosed: boolean;
   readonly aliases: TrackAliases<ReceivedSubscription>;
   fetch(requestId: number): ReceivedFetch | undefined;
@@ -55,7 +58,16 @@ async function acceptDataStreams(
 }
 
 async function receiveDataStream(stream: ReadableStream<Uint8Array>, routes: DataRoutes): Promise<void> {
-  const reader = new StreamReader(stream);
+  const reader = new StreamReader(stream, routes.budget);
+  try {
+    await routeDataStream(reader, routes);
+  } finally {
+    // Whatever the stream still held goes back to the budget (a no-op once read to its end).
+    await reader.cancel().catch(() => {});
+  }
+}
+
+async function routeDataStream(reader: StreamReader, routes: DataRoutes): Promise<void> {
   let header: Awaited<ReturnType<typeof readDataStreamHeader>>;
   try {
     header = await readDataStreamHeader(reader, routes.limits);

@@ -17,6 +17,13 @@ describe("names", () => {
     expect(() => toTrackName(null as unknown as string)).toThrow(SessionArgumentError);
   });
 
+  it("refuses a lone surrogate, which UTF-8 would turn into U+FFFD and so into another track's name", () => {
+    expect(() => toTrackName("a\uD800")).toThrow(/lone surrogate/);
+    expect(() => toNamespace(["ok", "\uDC00"])).toThrow(/namespace field 1/);
+    // A surrogate pair is one code point: fine.
+    expect(toTrackName("\u{1F600}")).toEqual(new TextEncoder().encode("\u{1F600}"));
+  });
+
   it("keys full track names by exact bytes, without ambiguity", () => {
     const ab = fullTrackKey(toNamespace(["a", "b"]), toTrackName("c"));
     const aSlashB = fullTrackKey(toNamespace(["a/b"]), toTrackName("c"));

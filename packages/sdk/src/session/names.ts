@@ -10,6 +10,20 @@ export type TrackNameInput = string | Uint8Array;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** A lone UTF-16 surrogate: with the u flag a surrogate pair is one code point, so only lone ones match. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * A string as UTF-8 bytes. A lone surrogate is refused: TextEncoder would send it as U+FFFD, so two
+ * different strings would name the same track (and a worker keying tracks by string would mix them up).
+ */
+function utf8(text: string, what: string): Uint8Array {
+  if (LONE_SURROGATE.test(text)) {
+    throw new SessionArgumentError(`${what} is not well-formed Unicode (it has a lone surrogate); pass bytes instead`);
+  }
+  return encoder.encode(text);
+}
+
 export function toNamespace(input: NamespaceInput, what = "namespace"): Namespace {
   const fields = typeof input === "string" ? [input] : input;
   if (!Array.isArray(fields)) throw new SessionArgumentError(`${what} must be a string or an array of fields`);
@@ -17,7 +31,7 @@ export function toNamespace(input: NamespaceInput, what = "namespace"): Namespac
     throw new SessionArgumentError(`${what} must have 1 to 32 fields, got ${fields.length}`);
   }
   return fields.map((field, index) => {
-    if (typeof field === "string") return encoder.encode(field);
+    if (typeof field === "string") return utf8(field, `${what} field ${index}`);
     if (field instanceof Uint8Array) return field;
     throw new SessionArgumentError(`${what} field ${index} must be a string or a Uint8Array`);
   });
@@ -30,7 +44,7 @@ export function toNamespacePrefix(input: NamespaceInput): Namespace {
 }
 
 export function toTrackName(input: TrackNameInput): TrackName {
-  if (typeof input === "string") return encoder.encode(input);
+  if (typeof input === "string") return utf8(input, "track name");
   if (input instanceof Uint8Array) return input;
   throw new SessionArgumentError("track name must be a string or a Uint8Array");
 }

@@ -404,10 +404,20 @@ export class Publisher {
       context.incoming.finish();
       return;
     }
+    // The hook first: throwing refuses (SUBSCRIBE_NAMESPACE_ERROR, e.g. UNAUTHORIZED); it announces
+    // what exists after the OK (session.ts).
+    let listing: void | Promise<void>;
+    try {
+      listing = subscribeNamespace(prefix);
+    } catch (error) {
+      refuse(context, "subscribe_namespace_error", requestId, error, SubscribeNamespaceErrorCode.INTERNAL_ERROR);
+      context.incoming.finish();
+      return;
+    }
     this.#peerPrefixes.set(requestId, prefix);
     try {
       context.send({ kind: "subscribe_namespace_ok", requestId });
-      await subscribeNamespace(prefix);
+      await listing;
     } catch (error) {
       this.#peerPrefixes.delete(requestId);
       context.incoming.finish();

@@ -1,6 +1,6 @@
 // The subscriber side: objects arriving on data streams become segments (groups) and chunks
 // (objects) in a cache track that the application reads with a TrackSubscriber.
-import { CacheError, type SegmentPublisher, type TrackPublisher } from "../cache/index.ts";
+import { CacheError, type SegmentPublisher, type TrackOptions, type TrackPublisher } from "../cache/index.ts";
 import {
   intParameter,
   type Location,
@@ -34,6 +34,8 @@ export interface ReceivePolicy {
   maxCacheDurationMs: number | undefined;
   /** Copy each object once into an exact-size buffer of its own. */
   ownObjectBuffers: boolean;
+  /** Byte bounds on the tracks the session makes for what it receives (SessionOptions.cache). */
+  trackOptions: Pick<TrackOptions, "maxBytes" | "budget">;
 }
 
 /** An object's payload as the cache keeps it: a view into the network read, or (policy) a buffer of its own. */

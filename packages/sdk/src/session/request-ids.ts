@@ -1,6 +1,12 @@
 // Request IDs (draft-14 section 9.1): the client's are even from 0, the server's odd from 1, each
-// new request takes the next. MAX_REQUEST_ID is a credit: the peer may use IDs below it.
+// new request takes the next. MAX_REQUEST_ID is a credit: the peer may use IDs below it. It is also
+// how a receiver paces the peer's requests (a relay facing a SUBSCRIBE flood): credit given back no
+// faster than a rate. Our own requests wait for the peer's credit, within a deadline.
 import { ProtocolViolation, SessionErrorCode } from "../wire/index.ts";
+import { RequestError } from "./errors.ts";
+
+/** The draft's TIMEOUT request error code (0x2 in SUBSCRIBE_ERROR, PUBLISH_NAMESPACE_ERROR and the others). */
+const TIMEOUT = 0x2;
 
 /** Our own request IDs, waiting for credit from the peer when it runs out. */
 export class OutgoingRequestIds {
@@ -15,18 +21,43 @@ export class OutgoingRequestIds {
     this.#onBlocked = onBlocked;
   }
 
-  /** The next ID, once the peer allows it (REQUESTS_BLOCKED is sent once per credit limit). */
-  async allocate(): Promise<number> {
+  /**
+   * The next ID, once the peer allows it (REQUESTS_BLOCKED is sent once per credit limit). A peer
+   * that gives no credit within `timeoutMs` fails this request with RequestError TIMEOUT (0x2).
+   */
+  async allocate(timeoutMs = Number.POSITIVE_INFINITY): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
     while (this.#next >= this.#max) {
       if (this.#blockedAt !== this.#max) {
         this.#blockedAt = this.#max;
         this.#onBlocked(this.#max);
       }
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      const left = deadline - performance.now();
+      if (left <= 0) throw new RequestError(TIMEOUT, `the peer gave no request ID within ${timeoutMs} ms`);
+      await this.#creditOrTimeout(left);
     }
     const id = this.#next;
     this.#next += 2;
     return id;
+  }
+
+  /** Resolves at the peer's next credit, or after `ms`. */
+  #creditOrTimeout(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (ms === Number.POSITIVE_INFINITY) {
+        this.#waiters.push(resolve);
+        return;
+      }
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((waiter) => waiter !== wake);
+        resolve();
+      }, ms);
+      this.#waiters.push(wake);
+    });
   }
 
   /** The peer's credit, from SETUP (may be 0) or MAX_REQUEST_ID (must grow). */
@@ -56,7 +87,9 @@ export class OutgoingRequestIds {
 
 /**
  * The peer's request IDs: each must be exactly the next one, and below the credit we gave. Credit is
- * handed back as requests finish, keeping about `window` requests open at once.
+ * handed back as requests finish, keeping about `window` requests open at once; with `perSecond`,
+ * no faster than that many requests a second past the first window (a token bucket holding at most
+ * a window), so a peer that opens and ends requests in a loop is slowed, not served at any speed.
  */
 export class IncomingRequestIds {
   #expected: number;
@@ -66,13 +99,26 @@ export class IncomingRequestIds {
   readonly #sendMax: (max: number) => void;
   readonly #onDeviation: ((what: string) => void) | undefined;
   #first = true;
+  readonly #perSecond: number | undefined;
+  /** Requests the rate allows us to credit now (fractional), and when it was last counted. */
+  #tokens = 0;
+  #countedAt = performance.now();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
 
-  constructor(first: 0 | 1, window: number, sendMax: (max: number) => void, onDeviation?: (what: string) => void) {
+  constructor(
+    first: 0 | 1,
+    window: number,
+    sendMax: (max: number) => void,
+    onDeviation?: (what: string) => void,
+    perSecond?: number,
+  ) {
     this.#expected = first;
     this.#onDeviation = onDeviation;
     this.#window = window;
     this.#max = first + 2 * window;
     this.#sendMax = sendMax;
+    this.#perSecond = perSecond;
   }
 
   /** The credit to announce in our SETUP. */
@@ -114,12 +160,45 @@ export class IncomingRequestIds {
     this.#refill();
   }
 
+  /** The session ended: no more credit, and no timer left behind. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
   #refill(): void {
+    if (this.#stopped) return;
     const wanted = this.#expected + 2 * Math.max(0, this.#window - this.#active);
-    // Announce in steps of half a window, not per request.
-    if (wanted - this.#max >= this.#window) {
+    // Announce in steps of half a window (`window` IDs, two per request), not per request.
+    if (wanted - this.#max < this.#window) return;
+    const perSecond = this.#perSecond;
+    if (perSecond === undefined) {
       this.#max = wanted;
       this.#sendMax(wanted);
+      return;
+    }
+    const now = performance.now();
+    this.#tokens = Math.min(this.#window, this.#tokens + ((now - this.#countedAt) / 1000) * perSecond);
+    this.#countedAt = now;
+    const allowed = this.#max + 2 * Math.floor(this.#tokens);
+    if (allowed - this.#max >= this.#window) {
+      const max = Math.min(wanted, allowed);
+      this.#tokens -= (max - this.#max) / 2;
+      this.#max = max;
+      this.#sendMax(max);
+      return;
+    }
+    // Not yet: look again once the rate allows half a window more.
+    if (this.#timer === undefined) {
+      const waitMs = ((this.#window / 2 - this.#tokens) / perSecond) * 1000;
+      this.#timer = setTimeout(
+        () => {
+          this.#timer = undefined;
+          this.#refill();
+        },
+        Math.max(1, Math.ceil(waitMs)),
+      );
     }
   }
 }

@@ -1,7 +1,7 @@
 // A MoQ Transport session (draft-14) over any WebTransport-like object, in either role: its
 // lifecycle, the control stream's dispatch, and the public API. What we publish and the peer's
 // requests for it live in publisher.ts; our own requests and the data they bring in subscriber.ts.
-import type { TrackPublisher, TrackSubscriber } from "../cache/index.ts";
+import type { TrackOptions as CacheTrackOptions, TrackPublisher, TrackSubscriber } from "../cache/index.ts";
 import {
   type ControlMessage,
   DEFAULT_LIMITS,
@@ -22,6 +22,7 @@ import type { NamespaceInput, TrackNameInput } from "./names.ts";
 import type { NamespaceWatcher } from "./namespace-watcher.ts";
 import type { SubscribeIntoOptions, SubscribeOptions, TrackStatusInfo } from "./options.ts";
 import { Publisher } from "./publisher.ts";
+import { type ReceivePool, SessionReceiveBudget } from "./receive-budget.ts";
 import type { IncomingRequestIds, OutgoingRequestIds } from "./request-ids.ts";
 import type { SendRateLimit } from "./send-rate.ts";
 import type { FetchRange } from "./serve-fetch.ts";
@@ -33,18 +34,32 @@ import type { MoqTransport } from "./transport.ts";
 /** How long a closing peer's close may take to arrive after its streams end. */
 export const CLOSE_GRACE_MS = 250;
 
+/** SessionOptions.requestIdTimeoutMs by default. */
+export const DEFAULT_REQUEST_ID_TIMEOUT_MS = 10_000;
+
+/** SessionOptions.maxReceiveBufferBytes by default: 64 MiB of objects still arriving. */
+export const DEFAULT_MAX_RECEIVE_BUFFER_BYTES = 64 * 1024 * 1024;
+
 /** What an application or the relay plugs in to answer the peer's requests. Throw RequestError to refuse. */
 export interface SessionHandler {
   /** The peer publishes a namespace (PUBLISH_NAMESPACE). */
   publishNamespace?(session: Session, namespace: Namespace): void | Promise<void>;
   /** The peer stopped publishing it (PUBLISH_NAMESPACE_DONE), or the session ended. */
   publishNamespaceDone?(session: Session, namespace: Namespace): void;
-  /** The peer wants the namespaces under `prefix` (SUBSCRIBE_NAMESPACE); announce them with session.publish(). */
+  /**
+   * The peer wants the namespaces under `prefix` (SUBSCRIBE_NAMESPACE); announce them with
+   * session.publish(). Throwing (synchronously) refuses it: SUBSCRIBE_NAMESPACE_ERROR with a
+   * RequestError's code. SUBSCRIBE_NAMESPACE_OK goes out once the hook returns, so announce what
+   * exists after that (a later task), not during the call.
+   */
   subscribeNamespace?(session: Session, prefix: Namespace): void | Promise<void>;
   unsubscribeNamespace?(session: Session, prefix: Namespace): void;
   /** A track this session does not publish itself: the relay's routing. */
   resolveTrack?(session: Session, namespace: Namespace, name: TrackName): Promise<ServedTrack>;
-  /** The peer pushes a track (PUBLISH). Without this hook PUBLISH is refused. */
+  /**
+   * The peer pushes a track (PUBLISH). Without this hook PUBLISH is refused. Throwing refuses it:
+   * PUBLISH_ERROR with a RequestError's code (PUBLISH_OK goes out only once the hook returns).
+   */
   publish?(session: Session, namespace: Namespace, name: TrackName, track: TrackSubscriber): void;
   /** The session ended (after its state is torn down). */
   closed?(session: Session, error: SessionError): void;
@@ -53,6 +68,16 @@ export interface SessionHandler {
 export interface SessionOptions {
   /** Requests the peer may have open at once (its MAX_REQUEST_ID credit). Default 100. */
   maxRequests?: number;
+  /**
+   * How many new requests a second the peer is given credit for, past its first `maxRequests`
+   * (MAX_REQUEST_ID is handed back no faster): a relay slows a SUBSCRIBE flood this way. Default: no limit.
+   */
+  maxRequestRate?: number;
+  /**
+   * How long one of our requests waits for the peer's credit (MAX_REQUEST_ID) before it fails with
+   * RequestError TIMEOUT (0x2), so a peer that grants none cannot hold our requests forever. Default 10 000.
+   */
+  requestIdTimeoutMs?: number;
   /** Sent as the MOQT IMPLEMENTATION setup parameter. */
   implementation?: string;
   /** How long received groups stay in our cache when the publisher does not say (ms). Default 10 000. */
@@ -89,19 +114,35 @@ export interface SessionOptions {
    * Default 1 MiB (1 048 576).
    */
   maxControlQueueBytes?: number;
+  /**
+   * Bytes of objects still arriving (received on data streams, not yet whole) this session may hold;
+   * beyond it the session closes with INTERNAL_ERROR. Default 64 MiB (67 108 864).
+   */
+  maxReceiveBufferBytes?: number;
+  /** A bound shared with other sessions (a relay's total); past it the session holding the most is closed. */
+  receivePool?: ReceivePool;
+  /**
+   * Byte bounds on the tracks this session makes for what it receives (subscriptions, fetches, pushed
+   * tracks): `maxBytes` per track, `budget` shared (a relay's whole cache). Default: none.
+   */
+  cache?: Pick<CacheTrackOptions, "maxBytes" | "budget">;
   handler?: SessionHandler;
   limits?: Partial<
     Omit<WireLimits, "maxNamespaceFields" | "maxFullTrackNameBytes" | "maxReasonBytes" | "maxGoAwayUriBytes">
   >;
   /** Diagnostics (protocol violations, refused requests). */
   log?: (line: string) => void;
-  /** Client: a token for the server, sent as the AUTHORIZATION TOKEN setup parameter (USE_VALUE, type 0). */
-  authorizationToken?: string;
   /**
-   * Server: decides from the client's AUTHORIZATION TOKEN values (those sent by value) whether the
-   * session may proceed; false closes it with UNAUTHORIZED before SERVER_SETUP.
+   * Client: a token for the server (a JWT, a shared secret), sent as the AUTHORIZATION TOKEN setup
+   * parameter (USE_VALUE, token type 0): a string as its UTF-8 bytes, bytes exactly as given.
    */
-  authorize?: (tokens: string[]) => boolean;
+  authorizationToken?: string | Uint8Array;
+  /**
+   * Server: decides from the client's AUTHORIZATION TOKEN values (those sent by value, as the exact
+   * bytes sent, in order) whether the session may proceed; false (or a rejection) closes it with
+   * UNAUTHORIZED before SERVER_SETUP.
+   */
+  authorize?: (tokens: Uint8Array[]) => boolean | Promise<boolean>;
 }
 
 export class Session {
@@ -117,6 +158,7 @@ export class Session {
   readonly #context: SessionContext;
   readonly #publisher: Publisher;
   readonly #subscriber: Subscriber;
+  readonly #receiveBudget: SessionReceiveBudget;
   readonly #goneAway: Promise<string>;
   #resolveGoneAway!: (uri: string) => void;
   #resolveClosed!: (error: SessionError) => void;
@@ -144,6 +186,7 @@ export class Session {
         cacheDurationMs: options.cacheDurationMs ?? 10_000,
         maxCacheDurationMs: options.maxCacheDurationMs,
         ownObjectBuffers: options.ownObjectBuffers ?? false,
+        trackOptions: options.cache ?? {},
       },
       incoming: init.incoming,
       outgoing: init.outgoing,
@@ -152,6 +195,7 @@ export class Session {
       transport: init.transport,
       log: options.log ?? (() => {}),
       fail: (code, reason) => this.#fail(code, reason),
+      requestIdTimeoutMs: options.requestIdTimeoutMs ?? DEFAULT_REQUEST_ID_TIMEOUT_MS,
     });
     this.#context = context;
     this.closed = new Promise((resolve) => {
@@ -192,9 +236,17 @@ export class Session {
         ),
     );
     void this.#readControl();
+    this.#receiveBudget = new SessionReceiveBudget(
+      options.maxReceiveBufferBytes ?? DEFAULT_MAX_RECEIVE_BUFFER_BYTES,
+      options.receivePool,
+      (reason) => {
+        this.#context.log(reason);
+        this.#fail(SessionErrorCode.INTERNAL_ERROR, reason);
+      },
+    );
     receiveFromPeer(
       this.#transport,
-      this.#subscriber.dataRoutes((error) => this.#violation(error)),
+      this.#subscriber.dataRoutes((error) => this.#violation(error), this.#receiveBudget),
     );
   }
 
@@ -444,6 +496,7 @@ export class Session {
 
   #ended(error: SessionError): void {
     if (this.isClosed) return;
+    this.#receiveBudget.detach();
     this.#context.end(error);
     this.#subscriber.close(error);
     this.#publisher.close();

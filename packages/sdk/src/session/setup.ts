@@ -34,6 +34,7 @@ export async function startClientSession(transport: MoqTransport, options: Sessi
     options.maxRequests ?? 100,
     (max) => control.send({ kind: "max_request_id", requestId: max }),
     (what) => options.log?.(`peer deviation: ${what}`),
+    options.maxRequestRate,
   );
   const setup: ClientSetup = {
     kind: "client_setup",
@@ -109,14 +110,19 @@ export async function startServerSession(transport: MoqTransport, options: Sessi
     throw error;
   }
   if (options.authorize !== undefined) {
-    let tokens: string[];
+    let allowed: boolean;
     try {
-      tokens = authorizationTokens(hello.parameters);
+      // Bounded like the rest of setup: a check that never answers refuses.
+      const check = Promise.resolve(options.authorize(authorizationTokens(hello.parameters)));
+      allowed = await withTimeout(check, timeout, "the authorization check");
     } catch (error) {
-      failSetup(transport, error);
-      throw error;
+      // A malformed token is the peer's KEY_VALUE_FORMATTING_ERROR; the hook's own failure refuses.
+      const refusal =
+        error instanceof ProtocolViolation ? error : new SessionError(SessionErrorCode.UNAUTHORIZED, "unauthorized");
+      failSetup(transport, refusal);
+      throw refusal;
     }
-    if (!options.authorize(tokens)) {
+    if (!allowed) {
       const error = new SessionError(SessionErrorCode.UNAUTHORIZED, "unauthorized");
       failSetup(transport, error);
       throw error;
@@ -134,8 +140,12 @@ export async function startServerSession(transport: MoqTransport, options: Sessi
   const outgoing = new OutgoingRequestIds(1, (max) =>
     control.send({ kind: "requests_blocked", maximumRequestId: max }),
   );
-  const incoming = new IncomingRequestIds(0, options.maxRequests ?? 100, (max) =>
-    control.send({ kind: "max_request_id", requestId: max }),
+  const incoming = new IncomingRequestIds(
+    0,
+    options.maxRequests ?? 100,
+    (max) => control.send({ kind: "max_request_id", requestId: max }),
+    undefined,
+    options.maxRequestRate,
   );
   outgoing.grant(intParameter(hello.parameters, SetupParameter.MAX_REQUEST_ID) ?? 0, true);
   const reply: ServerSetup = {
@@ -160,22 +170,26 @@ function setupParameters(maxRequestId: number, options: SessionOptions): Paramet
     { type: SetupParameter.MAX_REQUEST_ID, value: maxRequestId },
     { type: SetupParameter.IMPLEMENTATION, value: new TextEncoder().encode(options.implementation ?? "moqkit") },
   ];
-  if (options.authorizationToken !== undefined) {
-    const value = new TextEncoder().encode(options.authorizationToken);
+  const given = options.authorizationToken;
+  if (given !== undefined) {
+    const value = typeof given === "string" ? new TextEncoder().encode(given) : given;
     const token = encodeToken({ aliasType: TokenAliasType.USE_VALUE, tokenType: 0, value });
     parameters.push({ type: SetupParameter.AUTHORIZATION_TOKEN, value: token });
   }
   return parameters;
 }
 
-/** The tokens a SETUP carries by value (registered aliases are not supported: the cache size is 0). */
-function authorizationTokens(parameters: readonly Parameter[]): string[] {
-  const tokens: string[] = [];
+/**
+ * The tokens a SETUP carries by value, as the bytes sent (never decoded as text: two tokens that
+ * differ in bytes are different tokens). Registered aliases are not supported: the cache size is 0.
+ */
+function authorizationTokens(parameters: readonly Parameter[]): Uint8Array[] {
+  const tokens: Uint8Array[] = [];
   for (const parameter of parameters) {
     if (parameter.type !== SetupParameter.AUTHORIZATION_TOKEN || !(parameter.value instanceof Uint8Array)) continue;
     const token = decodeToken(parameter.value);
     if (token.aliasType === TokenAliasType.USE_VALUE || token.aliasType === TokenAliasType.REGISTER) {
-      tokens.push(new TextDecoder().decode(token.value));
+      tokens.push(token.value.slice());
     }
   }
   return tokens;

@@ -114,7 +114,7 @@ export class Subscriber {
     const request = { ...fields, namespace: ns, name: trackName, description };
     if (options.into !== undefined)
       return new Subscription(this.#host, request, checkInto(options.into).clone(), undefined);
-    const [publisher, subscriber] = createTrack(description);
+    const [publisher, subscriber] = createTrack(description, this.#context.receive.trackOptions);
     return new Subscription(this.#host, request, publisher, subscriber);
   }
 
@@ -257,7 +257,10 @@ export class Subscriber {
     }
     const description = describeTrack(message.namespace, message.trackName);
     // Kept while pushed, whatever its time to live: a catalog pushed once must reach later viewers.
-    const [publisher, subscriber] = createTrack(description, { keepLatest: true });
+    const [publisher, subscriber] = createTrack(description, {
+      ...this.#context.receive.trackOptions,
+      keepLatest: true,
+    });
     const subscription = new ReceivedSubscription({
       requestId,
       track: publisher,
@@ -275,6 +278,16 @@ export class Subscriber {
     );
     this.#subscriptions.set(requestId, subscription);
     this.#aliases.set(message.trackAlias, subscription);
+    // The hook first: it may refuse (a relay's ownership or authorization) with a real PUBLISH_ERROR.
+    try {
+      publish(message.namespace, message.trackName, subscriber);
+    } catch (error) {
+      refuse(context, "publish_error", requestId, error, PublishErrorCode.INTERNAL_ERROR);
+      // Forgets the request (its alias, its request ID credit) and ends the track.
+      subscription.abandon(null);
+      subscriber.close();
+      return;
+    }
     context.send({
       kind: "publish_ok",
       requestId,
@@ -290,7 +303,6 @@ export class Subscriber {
         subscription.abandon(null);
       }
     });
-    publish(message.namespace, message.trackName, subscriber);
   }
 
   async onPublishNamespace(requestId: number, namespace: Namespace): Promise<void> {
@@ -317,10 +329,11 @@ export class Subscriber {
   }
 
   /** Where the peer's data streams and datagrams go. */
-  dataRoutes(violation: (error: unknown) => void): DataRoutes {
+  dataRoutes(violation: (error: unknown) => void, budget?: DataRoutes["budget"]): DataRoutes {
     const context = this.#context;
     return {
       limits: context.limits,
+      budget,
       get isClosed() {
         return context.isClosed;
       },
@@ -369,7 +382,7 @@ export class Subscriber {
 
   #startFetch(description: string, build: (requestId: number) => Fetch): TrackSubscriber {
     const context = this.#context;
-    const [publisher, subscriber] = createTrack(description);
+    const [publisher, subscriber] = createTrack(description, this.#context.receive.trackOptions);
     void (async () => {
       try {
         const requestId = await context.allocate();

@@ -130,7 +130,7 @@ export {
   encodeServerSetup,
   type ServerSetup,
 } from "./setup.ts";
-export { StreamReader } from "./stream-reader.ts";
+export { type ReadBudget, StreamReader } from "./stream-reader.ts";
 export {
   encodeSubgroupHeader,
   encodeSubgroupObjectHeader,

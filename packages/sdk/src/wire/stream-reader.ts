@@ -4,6 +4,16 @@
 import { StreamEndedEarly } from "./error.ts";
 import { varintLengthFromFirstByte } from "./varint.ts";
 
+/**
+ * Accounts for the bytes a StreamReader holds (received, not yet taken): a receiver bounds what
+ * objects still arriving may hold in memory. `charge` throws to refuse more; the reader keeps what it
+ * was charged for until it is taken or the reader is cancelled.
+ */
+export interface ReadBudget {
+  charge(bytes: number): void;
+  release(bytes: number): void;
+}
+
 export class StreamReader {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   /** Received chunks; #chunks[#head] is read from #offset, earlier ones are spent. */
@@ -13,9 +23,11 @@ export class StreamReader {
   /** Unread bytes across #chunks. */
   #buffered = 0;
   #ended = false;
+  readonly #budget: ReadBudget | undefined;
 
-  constructor(stream: ReadableStream<Uint8Array>) {
+  constructor(stream: ReadableStream<Uint8Array>, budget?: ReadBudget) {
     this.#reader = stream.getReader();
+    this.#budget = budget;
   }
 
   async u8(what = "u8"): Promise<number> {
@@ -51,6 +63,7 @@ export class StreamReader {
   }
 
   async cancel(reason?: unknown): Promise<void> {
+    this.#budget?.release(this.#buffered);
     this.#chunks = [];
     this.#head = 0;
     this.#buffered = 0;
@@ -78,6 +91,8 @@ export class StreamReader {
     if (value.length > 0) {
       this.#chunks.push(value);
       this.#buffered += value.length;
+      // Counted before the charge: a refusal throws, and cancel() gives back what is held.
+      this.#budget?.charge(value.length);
     }
     return true;
   }
@@ -86,6 +101,7 @@ export class StreamReader {
   #take(n: number): Uint8Array {
     const head = this.#chunks[this.#head] as Uint8Array;
     this.#buffered -= n;
+    this.#budget?.release(n);
     if (this.#offset + n <= head.length) {
       const out = head.subarray(this.#offset, this.#offset + n);
       this.#offset += n;

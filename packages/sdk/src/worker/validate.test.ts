@@ -49,6 +49,13 @@ describe("parseRequest", () => {
     expect(rejection({ type: "subscribe", id: 1, track: { namespace: ["a", 3], name: "b" } })).toMatch(
       /track.namespace\[1\]/,
     );
+    // A lone surrogate would go out as U+FFFD, the name of another track the worker keeps apart.
+    expect(rejection({ type: "subscribe", id: 1, track: { namespace: ["a"], name: "v\uD800" } })).toMatch(
+      /track.name is not well-formed Unicode/,
+    );
+    expect(rejection({ type: "subscribe", id: 1, track: { namespace: ["\uDFFF"], name: "v" } })).toMatch(
+      /track.namespace\[0\]/,
+    );
     expect(rejection({ type: "subscribe", id: 1, track: { namespace: ["a"], name: "b" }, priority: 256 })).toMatch(
       /priority/,
     );

@@ -43,6 +43,19 @@ function bytes(value: unknown, what: string): Uint8Array {
   return value;
 }
 
+/** A lone UTF-16 surrogate (with the u flag a pair is one code point, so only lone ones match). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * A namespace field or track name: a string sent as UTF-8. A lone surrogate would be sent as U+FFFD,
+ * so two strings the worker keeps apart would name one track on the wire: refused.
+ */
+function name(value: unknown, what: string): string {
+  const text = string(value, what, 4096);
+  if (LONE_SURROGATE.test(text)) fail(`${what} is not well-formed Unicode (it has a lone surrogate)`);
+  return text;
+}
+
 /** A track reference: 1..32 namespace fields and a name, as MoQT allows. */
 export function checkTrackRef(value: unknown, what = "track"): TrackRef {
   const fields = object(value, what);
@@ -51,8 +64,8 @@ export function checkTrackRef(value: unknown, what = "track"): TrackRef {
     fail(`${what}.namespace must be an array of 1..32 strings`);
   }
   return {
-    namespace: namespace.map((field, i) => string(field, `${what}.namespace[${i}]`, 4096)),
-    name: string(fields.name, `${what}.name`, 4096),
+    namespace: namespace.map((field, i) => name(field, `${what}.namespace[${i}]`)),
+    name: name(fields.name, `${what}.name`),
   };
 }
 
@@ -93,7 +106,7 @@ function stream(value: unknown, what: string): ReadableStream {
 function namespaceOf(value: unknown, what: string): string[] {
   if (!Array.isArray(value) || value.length < 1 || value.length > 32) fail(`${what} must be an array of 1..32 strings`);
   return value.map((field, i) => {
-    const checked = string(field, `${what}[${i}]`, 4096);
+    const checked = name(field, `${what}[${i}]`);
     if (checked === "") fail(`${what}[${i}] must not be empty`);
     return checked;
   });
