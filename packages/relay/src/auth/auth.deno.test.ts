@@ -165,7 +165,8 @@ Deno.test({
       await t.step("no token, an expired one, a wrong signature: the session is refused", async () => {
         assert.equal(await sessionOutcome(relay, undefined), SessionErrorCode.UNAUTHORIZED);
         const expired = await mint(signer, grant(["auth"], ["auth"]), -60);
-        assert.equal(await sessionOutcome(relay, expired), SessionErrorCode.UNAUTHORIZED);
+        // Expired: the draft's EXPIRED_AUTH_TOKEN (0x18), so the client knows to get a new one.
+        assert.equal(await sessionOutcome(relay, expired), SessionErrorCode.EXPIRED_AUTH_TOKEN);
         assert.equal(await sessionOutcome(relay, undefined, `/moq?jwt=${expired}`), "http 403");
         const forged = await mint({ alg: "HS256", key: randomSecret() }, grant([""], [""]));
         assert.equal(await sessionOutcome(relay, forged), SessionErrorCode.UNAUTHORIZED);

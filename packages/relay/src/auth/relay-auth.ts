@@ -7,9 +7,10 @@
 //     with the static token, else verified as a JWT). Refused with 403 (429 when the address has
 //     failed too often); none at all (401) leaves it to CLIENT_SETUP;
 //   - CLIENT_SETUP's AUTHORIZATION TOKEN: the first one only (the others are ignored, so one
-//     CLIENT_SETUP is one guess); refused with the session error UNAUTHORIZED.
+//     CLIENT_SETUP is one guess); refused with the session error UNAUTHORIZED (0x2), or
+//     EXPIRED_AUTH_TOKEN (0x18) for a good JWT past its `exp`.
 import type { Session, SessionHandler } from "@moqkit/sdk/session";
-import type { Namespace } from "@moqkit/sdk/wire";
+import { type Namespace, ProtocolViolation, SessionErrorCode } from "@moqkit/sdk/wire";
 import { FailureLimit, type FailureLimitOptions } from "./failure-limit.ts";
 import { ALL_GRANTS, type Grants, mayList, permits } from "./grants.ts";
 import { type JwtKey, looksLikeJwt, verifyJwt } from "./jwt.ts";
@@ -37,6 +38,14 @@ export type RequestVerdict =
   | { status: 403 | 429; reason: string };
 
 const decoder = new TextDecoder();
+
+/** A JWT that was good but is past its `exp`: CLIENT_SETUP says so with its own error code. */
+const EXPIRED = Symbol("expired");
+
+/** Grants, or none (an expired token grants nothing either). */
+function orNothing(grants: Grants | typeof EXPIRED | undefined): Grants | undefined {
+  return grants === EXPIRED ? undefined : grants;
+}
 
 export class RelayAuth {
   readonly #token: StaticToken | undefined;
@@ -80,8 +89,8 @@ export class RelayAuth {
     const jwt = url.searchParams.get("jwt");
     const token = url.searchParams.get("token") ?? headers.get("authorization")?.replace(/^Bearer\s+/i, "");
     let grants: Grants | undefined;
-    if (jwt !== null && jwt !== "") grants = await this.#checkJwt(jwt, address);
-    else if (token !== undefined && token !== "") grants = await this.#check(token, address);
+    if (jwt !== null && jwt !== "") grants = orNothing(await this.#checkJwt(jwt, address));
+    else if (token !== undefined && token !== "") grants = orNothing(await this.#check(token, address));
     else return { status: 401 };
     return grants === undefined ? { status: 403, reason: "unauthorized" } : { status: 200, grants };
   }
@@ -96,18 +105,22 @@ export class RelayAuth {
     const first = tokens[0];
     if (first === undefined) return undefined;
     if (this.#token?.matches(first) === true) return ALL_GRANTS;
-    return await this.#check(decoder.decode(first), address, true);
+    const grants = await this.#check(decoder.decode(first), address, true);
+    // The draft's own session error for a token past its time (EXPIRED_AUTH_TOKEN, 0x18), so a client
+    // knows to fetch a new one rather than give up; anything else is UNAUTHORIZED (0x2).
+    if (grants === EXPIRED) throw new ProtocolViolation(SessionErrorCode.EXPIRED_AUTH_TOKEN, "the token has expired");
+    return grants;
   }
 
   /** The static token, else a JWT. */
-  async #check(given: string, address: string, staticChecked = false): Promise<Grants | undefined> {
+  async #check(given: string, address: string, staticChecked = false): Promise<Grants | typeof EXPIRED | undefined> {
     if (!staticChecked && this.#token?.matches(given) === true) return ALL_GRANTS;
     if (this.#jwtKey !== undefined && looksLikeJwt(given)) return await this.#checkJwt(given, address);
     this.#refused(address, "wrong token");
     return undefined;
   }
 
-  async #checkJwt(jwt: string, address: string): Promise<Grants | undefined> {
+  async #checkJwt(jwt: string, address: string): Promise<Grants | typeof EXPIRED | undefined> {
     if (this.#jwtKey === undefined) {
       this.#refused(address, "a JWT, but no JWT key is configured");
       return undefined;
@@ -115,7 +128,7 @@ export class RelayAuth {
     const verdict = await verifyJwt(jwt, this.#jwtKey, this.#now());
     if (verdict.ok) return verdict.grants;
     this.#refused(address, `JWT ${verdict.reason}: ${verdict.detail}`);
-    return undefined;
+    return verdict.reason === "expired" ? EXPIRED : undefined;
   }
 
   #refused(address: string, why: string): void {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { createTrack, type TrackPublisher } from "@moqkit/sdk/cache";
 import { RequestError, type ServedTrack, type Session } from "@moqkit/sdk/session";
-import { PublishNamespaceErrorCode, SubscribeErrorCode } from "@moqkit/sdk/wire";
+import { PublishErrorCode, PublishNamespaceErrorCode, SubscribeErrorCode } from "@moqkit/sdk/wire";
 import { type Relay, startRelay, stopRelay, waitForLine } from "../relay-process.ts";
 import { delay, moqConnect, withTimeout } from "./test-client.ts";
 
@@ -119,11 +119,14 @@ Deno.test({
       const pub = await moqConnect(relay);
       try {
         const namespace = ["limits", `pushed${counter++}`];
+        const replies: ("ok" | number)[] = [];
         for (const name of ["t0", "t1", "t2"]) {
           const [publisher, root] = createTrack(name);
           writeGroup(publisher, 0);
-          await withTimeout(pub.publishTrack(namespace, name, root), 2_000, "PUBLISH_OK");
+          replies.push(await withTimeout(outcome(pub.publishTrack(namespace, name, root)), 2_000, "the PUBLISH reply"));
         }
+        // The third: PUBLISH_ERROR INTERNAL_ERROR (the draft has no code for "too many").
+        assert.deepEqual(replies, ["ok", "ok", PublishErrorCode.INTERNAL_ERROR]);
         await waitForLine(relay.lines, new RegExp(`^refused publish limits/${namespace[1]}:t2: too many tracks`));
         assert.equal(await viewable(relay, namespace, "t0"), "ok");
         assert.notEqual(await viewable(relay, namespace, "t2"), "ok", "the refused track is not served");

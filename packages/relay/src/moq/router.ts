@@ -12,9 +12,8 @@
 // withdraws it or its session ends, the name is free again.
 // Limits (issue 11, item 3): namespaces per session and in all, pushed tracks per session, tracks in
 // all. A request over a limit is refused on its own (PUBLISH_NAMESPACE_ERROR INTERNAL_ERROR, 0x0, the
-// draft's code for an implementation-specific failure: it has none for "too many"; a PUBLISH, already
-// answered PUBLISH_OK by the session, is ended with UNSUBSCRIBE; a SUBSCRIBE that needs a new track,
-// SUBSCRIBE_ERROR INTERNAL_ERROR). The session stays open: the draft does not ask for its close, and
+// draft's code for an implementation-specific failure: it has none for "too many"; a PUBLISH,
+// PUBLISH_ERROR INTERNAL_ERROR; a SUBSCRIBE that needs a new track, SUBSCRIBE_ERROR INTERNAL_ERROR). The session stays open: the draft does not ask for its close, and
 // a publisher at its limit keeps what it publishes.
 // Deadlines (item 8): an upstream SUBSCRIBE unanswered after upstreamTimeoutMs is abandoned
 // (UNSUBSCRIBE upstream) and every viewer waiting on it gets SUBSCRIBE_ERROR TIMEOUT (0x2, the draft's
@@ -333,23 +332,25 @@ export class Router {
     const key = fullTrackKey(namespace, name);
     const previous = this.#tracks.get(key);
     const owner = this.#origins.get(namespaceKey(namespace));
-    const taken =
+    // Another session's live track or namespace: UNAUTHORIZED, the draft's code for "not allowed to
+    // publish this". Over a limit: INTERNAL_ERROR (the draft has no code for "too many"). Either way
+    // the session answers PUBLISH_ERROR, and the live track is left alone.
+    const refusal =
       owner !== undefined && owner.session !== session && !owner.session.isClosed
-        ? "its namespace is published by another session"
+        ? ([PublishErrorCode.UNAUTHORIZED, "its namespace is published by another session"] as const)
         : previous !== undefined && previous.origin !== session && this.#isLive(previous)
-          ? "published by another session"
+          ? ([PublishErrorCode.UNAUTHORIZED, "published by another session"] as const)
           : this.#pushedBy(session) >= this.#maxTracksPerSession
-            ? `too many tracks on this session (limit ${this.#maxTracksPerSession})`
+            ? ([
+                PublishErrorCode.INTERNAL_ERROR,
+                `too many tracks on this session (limit ${this.#maxTracksPerSession})`,
+              ] as const)
             : previous === undefined && this.#tracks.size >= this.#maxTracks
-              ? `too many tracks on the relay (limit ${this.#maxTracks})`
+              ? ([PublishErrorCode.INTERNAL_ERROR, `too many tracks on the relay (limit ${this.#maxTracks})`] as const)
               : undefined;
-    if (taken !== undefined) {
-      // The session's PUBLISH hook cannot answer PUBLISH_ERROR: PUBLISH_OK has gone out. Closing our
-      // reader ends the track, which the session answers with UNSUBSCRIBE (draft-14 names both for
-      // refusing another publisher). The live track is left alone.
-      this.#log(`refused publish ${describeTrack(namespace, name)}: ${taken}`);
-      track.close();
-      return;
+    if (refusal !== undefined) {
+      this.#log(`refused publish ${describeTrack(namespace, name)}: ${refusal[1]}`);
+      throw new RequestError(refusal[0], refusal[1]);
     }
     if (previous !== undefined) this.#drop(key, previous);
     this.#tracks.set(key, {
