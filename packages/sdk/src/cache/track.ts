@@ -340,13 +340,22 @@ export class TrackPublisher {
    */
   async ended(signal?: AbortSignal): Promise<void> {
     const state = this.#state;
-    // Stops waiting when `signal` aborts, so a waiter that lost interest does not wake at every change.
-    const aborted =
-      signal === undefined
-        ? undefined
-        : new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
     while (state.end === undefined && signal?.aborted !== true) {
-      await (aborted === undefined ? state.changed.wait() : Promise.race([state.changed.wait(), aborted]));
+      if (signal === undefined) {
+        await state.changed.wait();
+        continue;
+      }
+      // Stops waiting when `signal` aborts, so a waiter that lost interest does not wake at every
+      // change. The abort listener lives for one change only: racing one long-lived "aborted" promise
+      // at every change left a reaction on it per change (a leak the relay's soak found: one per group).
+      await new Promise<void>((resolve) => {
+        const onAbort = () => resolve();
+        signal.addEventListener("abort", onAbort, { once: true });
+        void state.changed.wait().then(() => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        });
+      });
     }
   }
 
