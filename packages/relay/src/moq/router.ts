@@ -13,8 +13,9 @@
 // Limits (issue 11, item 3): namespaces per session and in all, pushed tracks per session, tracks in
 // all. A request over a limit is refused on its own (PUBLISH_NAMESPACE_ERROR INTERNAL_ERROR, 0x0, the
 // draft's code for an implementation-specific failure: it has none for "too many"; a PUBLISH,
-// PUBLISH_ERROR INTERNAL_ERROR; a SUBSCRIBE that needs a new track, SUBSCRIBE_ERROR INTERNAL_ERROR). The session stays open: the draft does not ask for its close, and
-// a publisher at its limit keeps what it publishes.
+// PUBLISH_ERROR INTERNAL_ERROR; a SUBSCRIBE that needs a new track, SUBSCRIBE_ERROR INTERNAL_ERROR).
+// The session stays open: the draft does not ask for its close, and a publisher at its limit keeps
+// what it publishes.
 // Deadlines (item 8): an upstream SUBSCRIBE unanswered after upstreamTimeoutMs is abandoned
 // (UNSUBSCRIBE upstream) and every viewer waiting on it gets SUBSCRIBE_ERROR TIMEOUT (0x2, the draft's
 // "a relay could not establish an upstream subscription within the timeout").
