@@ -34,6 +34,8 @@ export interface Relay {
 export interface StartOptions {
   /** Grant the process write access to its state dir (default true); false tests the fallback. */
   allowWrite?: boolean;
+  /** More flags for Deno itself, before the script (the stress runs' `--inspect=127.0.0.1:0`). */
+  runtimeArgs?: string[];
 }
 
 async function collectLines(readable: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
@@ -43,6 +45,8 @@ async function collectLines(readable: ReadableStream<Uint8Array>, into: string[]
     const parts = pending.split("\n");
     pending = parts.pop() ?? "";
     into.push(...parts);
+    // Bounded: a soak runs for minutes.
+    if (into.length > 100_000) into.splice(0, into.length - 50_000);
   }
   if (pending !== "") into.push(pending);
 }
@@ -71,6 +75,7 @@ export async function startRelay(extraArgs: string[] = [], options: StartOptions
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
+      ...(options.runtimeArgs ?? []),
       "--unstable-net",
       "--allow-net",
       "--allow-read",

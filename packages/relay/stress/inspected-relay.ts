@@ -1,9 +1,7 @@
 // The relay process for the stress runs: as relay-process.ts starts it (main.ts, --port 0, a
 // temporary --state-dir, loopback), plus --inspect on a random loopback port, so that its live JS
 // heap can be read from outside (a full GC, then Runtime.getHeapUsage) without any relay code.
-import { type Relay, waitForLine, withTimeout } from "../src/relay-process.ts";
-
-const ROOT = new URL("../../../", import.meta.url).pathname;
+import { type Relay, startRelay, stopRelay, waitForLine, withTimeout } from "../src/relay-process.ts";
 
 /** The relay process's resident memory (MiB) from /proc; -1 where there is none. */
 export async function rssMiB(pid: number): Promise<number> {
@@ -12,57 +10,15 @@ export async function rssMiB(pid: number): Promise<number> {
   return kib === undefined ? -1 : Math.round((Number(kib) / 1024) * 10) / 10;
 }
 
-async function collectLines(readable: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
-  let pending = "";
-  for await (const text of readable.pipeThrough(new TextDecoderStream())) {
-    pending += text;
-    const parts = pending.split("\n");
-    pending = parts.pop() ?? "";
-    into.push(...parts);
-    // Bounded: a soak runs for minutes.
-    if (into.length > 100_000) into.splice(0, into.length - 50_000);
-  }
-}
-
 /** The relay process as relay-process.ts starts it, plus --inspect on a random loopback port. */
 export async function startInspectedRelay(): Promise<{ relay: Relay; inspector: string }> {
-  const stateDir = await Deno.makeTempDir({ prefix: "moqkit-relay-stress-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--inspect=127.0.0.1:0",
-      "--unstable-net",
-      "--allow-net",
-      "--allow-read",
-      `--allow-write=${stateDir}`,
-      "packages/relay/src/main.ts",
-      "--port",
-      "0",
-      "--state-dir",
-      stateDir,
-    ],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: string[] = [];
-  const errors: string[] = [];
-  void collectLines(child.stdout, lines).catch(() => {});
-  void collectLines(child.stderr, errors).catch(() => {});
+  const relay = await startRelay([], { runtimeArgs: ["--inspect=127.0.0.1:0"] });
   try {
-    const banner = await waitForLine(lines, /^moqkit relay listening /, 20_000);
-    const inspectorLine = await waitForLine(errors, /Debugger listening on ws:\/\//, 5_000);
-    const port = Number(/:(\d+) certificate-sha256=/.exec(banner)?.[1]);
-    const inspector = /(ws:\/\/\S+)/.exec(inspectorLine)?.[1] as string;
-    const response = await fetch(`http://127.0.0.1:${port}/certificate.pem`, { signal: AbortSignal.timeout(5_000) });
-    const pem = await response.text();
-    const relay: Relay = { child, port, pem, lines, errors, status: child.status, stateDir, ownsStateDir: true };
-    return { relay, inspector };
+    const inspectorLine = await waitForLine(relay.errors, /Debugger listening on ws:\/\//, 5_000);
+    return { relay, inspector: /(ws:\/\/\S+)/.exec(inspectorLine)?.[1] as string };
   } catch (error) {
-    child.kill("SIGKILL");
-    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-    throw new Error(`${error instanceof Error ? error.message : error}; stderr: ${errors.join("\n")}`);
+    await stopRelay(relay);
+    throw error;
   }
 }
 

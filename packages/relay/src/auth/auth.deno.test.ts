@@ -5,7 +5,7 @@
 // test time, and written to a temporary directory removed afterwards.
 import assert from "node:assert/strict";
 import { CacheError, createTrack, type TrackPublisher, type TrackSubscriber } from "@moqkit/sdk/cache";
-import { RequestError, type Session, SessionError } from "@moqkit/sdk/session";
+import { type Session, SessionError } from "@moqkit/sdk/session";
 import {
   DRAFT_14,
   encodeControlMessage,
@@ -19,7 +19,7 @@ import {
   TokenAliasType,
 } from "@moqkit/sdk/wire";
 import { exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from "jose";
-import { delay, moqConnect, withTimeout } from "../moq/test-client.ts";
+import { delay, moqConnect, outcome, withTimeout } from "../moq/test-client.ts";
 import { type Relay, startRelay, stopRelay, waitForLine } from "../relay-process.ts";
 import { connect } from "../webtransport/client.ts";
 
@@ -47,17 +47,6 @@ function randomSecret(): Uint8Array {
   // 48 printable bytes: the key file holds the secret as text.
   const hex = [...crypto.getRandomValues(new Uint8Array(24))].map((b) => b.toString(16).padStart(2, "0")).join("");
   return encoder.encode(hex);
-}
-
-/** The outcome of a request: "ok", or the RequestError's code. */
-function outcome(promise: Promise<unknown>): Promise<"ok" | number> {
-  return promise.then(
-    () => "ok" as const,
-    (error: unknown) => {
-      if (error instanceof RequestError) return error.code;
-      throw error;
-    },
-  );
 }
 
 /** How a session attempt ended: "ok", the session error code, or the HTTP status the request got. */

@@ -3,10 +3,10 @@
 // Real relay process, moqkit client sessions on the Deno WebTransport client.
 import assert from "node:assert/strict";
 import { createTrack, type TrackPublisher, type TrackSubscriber } from "@moqkit/sdk/cache";
-import { RequestError, type Session } from "@moqkit/sdk/session";
+import type { Session } from "@moqkit/sdk/session";
 import { PublishErrorCode, PublishNamespaceErrorCode, SubscribeErrorCode } from "@moqkit/sdk/wire";
 import { type Relay, startRelay, stopRelay, waitForLine } from "../relay-process.ts";
-import { delay, moqConnect, withTimeout } from "./test-client.ts";
+import { delay, moqConnect, outcome, withTimeout } from "./test-client.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -60,17 +60,6 @@ async function view(session: Session, namespace: string[], count = 3): Promise<s
   } finally {
     track.close();
   }
-}
-
-/** The outcome of a request: "ok", or the RequestError's code. */
-function outcome(promise: Promise<unknown>): Promise<"ok" | number> {
-  return promise.then(
-    () => "ok" as const,
-    (error: unknown) => {
-      if (error instanceof RequestError) return error.code;
-      throw error;
-    },
-  );
 }
 
 Deno.test({

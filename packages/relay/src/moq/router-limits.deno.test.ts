@@ -3,23 +3,12 @@
 // publisher never answers. Each refusal is for that request alone: the session stays open.
 import assert from "node:assert/strict";
 import { createTrack, type TrackPublisher } from "@moqkit/sdk/cache";
-import { RequestError, type ServedTrack, type Session } from "@moqkit/sdk/session";
+import type { ServedTrack, Session } from "@moqkit/sdk/session";
 import { PublishErrorCode, PublishNamespaceErrorCode, SubscribeErrorCode } from "@moqkit/sdk/wire";
 import { type Relay, startRelay, stopRelay, waitForLine } from "../relay-process.ts";
-import { delay, moqConnect, withTimeout } from "./test-client.ts";
+import { delay, moqConnect, outcome, withTimeout } from "./test-client.ts";
 
 let counter = 0;
-
-/** The outcome of a request: "ok", or the RequestError's code. */
-function outcome(promise: Promise<unknown>): Promise<"ok" | number> {
-  return promise.then(
-    () => "ok" as const,
-    (error: unknown) => {
-      if (error instanceof RequestError) return error.code;
-      throw error;
-    },
-  );
-}
 
 /** Publishes `namespace` with a track "video" holding one group; resolves with the reply. */
 function publishNamespace(session: Session, namespace: string[]) {

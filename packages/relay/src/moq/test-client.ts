@@ -2,7 +2,7 @@
 // publisher → subscriber pair to run beside an attack; raw sessions that write the wire by hand.
 import assert from "node:assert/strict";
 import { createTrack, type TrackSubscriber } from "@moqkit/sdk/cache";
-import { type Session, type SessionOptions, startClientSession } from "@moqkit/sdk/session";
+import { RequestError, type Session, type SessionOptions, startClientSession } from "@moqkit/sdk/session";
 import { encodeControlMessage, SetupParameter } from "@moqkit/sdk/wire";
 import { delay, type Relay, withTimeout } from "../relay-process.ts";
 
@@ -98,4 +98,15 @@ export async function rssMiB(relay: Relay): Promise<number> {
 /** The session's close code once it closes, or "open" after `ms`. */
 export function closeCodeWithin(transport: { closed: Promise<{ closeCode?: number }> }, ms: number) {
   return Promise.race([transport.closed.then((info) => info.closeCode), delay(ms).then(() => "open" as const)]);
+}
+
+/** The outcome of a request: "ok", or the RequestError's code. */
+export function outcome(promise: Promise<unknown>): Promise<"ok" | number> {
+  return promise.then(
+    () => "ok" as const,
+    (error: unknown) => {
+      if (error instanceof RequestError) return error.code;
+      throw error;
+    },
+  );
 }
