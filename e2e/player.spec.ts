@@ -20,9 +20,12 @@ test.describe.configure({ timeout: 60_000 });
 
 /**
  * Distinct pictures a playing canvas must show over 2 s: the fake camera delivers about 20 fps here
- * (every picture differs), the canvas is sampled at 25 Hz, and a healthy player showed 29 to 40.
+ * (every picture differs), the canvas is sampled at 25 Hz, and a healthy player showed 29 to 40 on a
+ * quiet machine; a frozen one shows 0-1. Under a loaded run of this 2-core machine (benchmarks beside
+ * the suite) a playing page showed 14, so the bound is 12 (6 fps): these tests check that the player
+ * plays; how smoothly is measured in bench/ (pnpm bench:player, pnpm bench:e2e), not in timed tests.
  */
-const MIN_PICTURES_2S = 15;
+const MIN_PICTURES_2S = 12;
 /** The bound: the picture moves again within 2 s of the relay being back. */
 const RESUME_BOUND_MS = 2_000;
 
