@@ -1,24 +1,13 @@
 // Smoke tests: the example pages build, load in headless Chromium and do something real.
-import { createServer } from "node:net";
 import { expect, test } from "@playwright/test";
+import { CAMERA_PAGE, freePort, PLAYER_PAGE, playerCanvas } from "./example-pages.ts";
 import { openFixturePage } from "./fixture-page.ts";
 import type { CameraPage } from "./fixtures/camera/main.ts";
 import { uniqueName } from "./interop-page.ts";
-import { PORTS } from "./ports.ts";
 import { type RelayProcess, startRelay } from "./relay.ts";
 
-/** A TCP port nothing listens on (the OS hands it out, then it is closed again). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
 test("the player page offers its controls, the broadcast fields and a canvas a script can reach", async ({ page }) => {
-  await page.goto(`http://127.0.0.1:${PORTS.player}/`);
+  await page.goto(PLAYER_PAGE);
   await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
   await expect(page.locator("body")).toHaveAttribute("data-state", "idle");
   await expect(page.getByRole("button", { name: "Play" })).toBeEnabled();
@@ -33,18 +22,7 @@ test("the player page offers its controls, the broadcast fields and a canvas a s
   await expect(page.locator("#state")).toContainText("enter the broadcast name");
   await expect(page.locator("#camera-link")).toHaveAttribute("href", /^http:\/\/127\.0\.0\.1:5174\/\?relay=/);
   // The picture: the <canvas> in <moq-player>'s open shadow root, as wide as the element.
-  const canvas = await page.evaluate(() => {
-    const element = document.querySelector("moq-player");
-    const found = element?.shadowRoot?.querySelector("canvas");
-    if (element === null || !(found instanceof HTMLCanvasElement)) return undefined;
-    return {
-      same: (element as HTMLElement & { canvas?: unknown }).canvas === found,
-      testid: found.dataset.testid,
-      width: found.getBoundingClientRect().width,
-      elementWidth: element.getBoundingClientRect().width,
-      ratio: found.getBoundingClientRect().width / found.getBoundingClientRect().height,
-    };
-  });
+  const canvas = await playerCanvas(page);
   expect(canvas).toMatchObject({ same: true, testid: "moq-player-canvas" });
   expect(canvas?.width).toBeGreaterThan(100);
   expect(canvas?.width).toBeCloseTo(canvas?.elementWidth ?? 0, 0);
@@ -71,7 +49,7 @@ test("the player page takes its broadcast from the address and says when the rel
   // A port nothing listens on: the player cannot fetch the relay's certificate hash, nor connect.
   const port = await freePort();
   const relay = `http://127.0.0.1:${port}/`;
-  await page.goto(`http://127.0.0.1:${PORTS.player}/?relay=${relay}&name=e2e/nobody&latency=250&autoplay=1`);
+  await page.goto(`${PLAYER_PAGE}?relay=${relay}&name=e2e/nobody&latency=250&autoplay=1`);
   await expect(page.getByLabel("Relay")).toHaveValue(relay);
   await expect(page.getByLabel("Name")).toHaveValue("e2e/nobody");
   await expect(page.getByRole("spinbutton", { name: "Latency" })).toHaveValue("250");
@@ -92,7 +70,7 @@ test("the player page takes its broadcast from the address and says when the rel
 });
 
 test("the camera page offers its controls, a broadcast name and the link to watch it", async ({ page }) => {
-  await page.goto(`http://127.0.0.1:${PORTS.camera}/`);
+  await page.goto(CAMERA_PAGE);
   await expect(page.locator("body")).toHaveAttribute("data-ready", "true");
   await expect(page.locator("body")).toHaveAttribute("data-state", "idle");
   await expect(page.getByRole("button", { name: "Start publishing" })).toBeEnabled();
@@ -127,7 +105,7 @@ test.describe("the camera page with the relay", () => {
   test("publishes the fake camera: live state, preview, stats and plot, then stops", async ({ page, browser }) => {
     const name = `e2e/${uniqueName("camera-page")}`;
     const relayUrl = `http://127.0.0.1:${relay.port}/`;
-    await page.goto(`http://127.0.0.1:${PORTS.camera}/?relay=${relayUrl}&name=${name}&autostart=1`);
+    await page.goto(`${CAMERA_PAGE}?relay=${relayUrl}&name=${name}&autostart=1`);
     await expect(page.locator("body")).toHaveAttribute("data-state", "live", { timeout: 20_000 });
     await expect(page.locator("#badge")).toHaveText("Live");
     await expect(page.getByLabel("Name")).toHaveValue(name);

@@ -64,18 +64,20 @@ export interface CatalogTrack {
   createSegment(info: SegmentInfo): SegmentPublisher;
 }
 
-/** Writes the catalog as one object in a new group each time it changes (sequence 0, 1, 2, …). */
+/** Writes the catalog as one object in a new group each time it changes (sequence first, first + 1, …). */
 export class CatalogWriter {
   readonly #track: CatalogTrack;
   readonly #priority: number;
   readonly #ttlMs: number;
   #json: string | undefined;
-  #next = 0;
+  #next: number;
 
-  constructor(track: CatalogTrack, priority: number, ttlMs: number) {
+  /** `firstSequence`: the first group's number (default 0; a publisher numbers each start from its clock). */
+  constructor(track: CatalogTrack, priority: number, ttlMs: number, firstSequence = 0) {
     this.#track = track;
     this.#priority = priority;
     this.#ttlMs = ttlMs;
+    this.#next = firstSequence;
   }
 
   /** The current catalog's JSON, once one was written. */

@@ -48,9 +48,19 @@ export class MediaPipeline implements RunningMedia {
   #timer: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
 
+  /**
+   * The first group number of every track of this start: the wall clock in ms. A broadcast stopped
+   * and started again must not number its groups from 0 again: a viewer (or relay) that still holds
+   * the previous start's groups would take the new ones for duplicates and drop them (a player came
+   * back audio-only: the catalog listing video had the number of one it already held). Groups come at
+   * most every 20 ms (an Opus frame each), far slower than the clock's 1 per ms, so the numbers of a
+   * later start are always higher.
+   */
+  readonly #firstSequence = Date.now();
+
   private constructor(host: MediaPipelineHost, catalogTrack: TrackPublisher, ttlMs: number) {
     this.#host = host;
-    this.#catalog = new CatalogWriter(catalogTrack, CATALOG_PRIORITY, ttlMs);
+    this.#catalog = new CatalogWriter(catalogTrack, CATALOG_PRIORITY, ttlMs, this.#firstSequence);
   }
 
   /**
@@ -177,6 +187,7 @@ export class MediaPipeline implements RunningMedia {
       priority,
       ttlMs,
       segmentPerFrame,
+      firstSequence: this.#firstSequence,
       onSegmentStart: (sequence) => wire.began(sequence),
       onSegmentEnd: (sequence, frames, error) => {
         wire.finished(sequence, frames, ttlMs);
