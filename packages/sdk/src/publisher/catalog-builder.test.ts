@@ -44,4 +44,17 @@ describe("CatalogWriter", () => {
     const bytes = await newest?.readChunk();
     expect(new TextDecoder().decode(bytes)).toBe(writer.json);
   });
+
+  it("numbers a start's groups from its first sequence, so a later start's catalog is never taken for an old one", () => {
+    // One track as a viewer's cache keeps it across the broadcast's stop and start.
+    const [track, reader] = createTrack("catalog.json", { keepLatest: true });
+    const first = new CatalogWriter(track, 0, 60_000, 1_000);
+    first.write(buildCatalog(undefined, audio));
+    first.write(buildCatalog(video, audio));
+    const again = new CatalogWriter(track, 0, 60_000, 2_000);
+    // Numbered from 0 each time, the second start's catalogs would be duplicates and throw.
+    expect(again.write(buildCatalog(undefined, audio))).toBe(true);
+    expect(again.write(buildCatalog(video, audio))).toBe(true);
+    expect(reader.latestSequence).toBe(2_001);
+  });
 });
