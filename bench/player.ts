@@ -16,26 +16,39 @@
 // in requestAnimationFrame callbacks instead of when due; DEBUG=1 logs pages).
 
 import { availableParallelism, loadavg } from "node:os";
-import { type Browser, type CDPSession, chromium, type Page } from "playwright-core";
-import { AUTOPLAY_ARGS, CHROMIUM, CHROMIUM_ARGS, MEDIA_ARGS } from "../e2e/chromium.ts";
-import type {
-  BenchPage,
-  ConnectTimes,
-  FirstFrameTry,
-  MeterWindow,
-  PlayerSample,
-  RtcStats,
-} from "../e2e/fixtures/player-bench/main.ts";
-import { percentile } from "../e2e/meter/pixel-code.ts";
+import type { CDPSession, Page } from "playwright-core";
+import type { BenchPage, FirstFrameTry } from "../e2e/fixtures/player-bench/main.ts";
+import type { MeterWindow } from "../e2e/fixtures/player-bench/timed-meter.ts";
 import { startRelay } from "../e2e/relay.ts";
+import {
+  type Busy,
+  benchRun,
+  busy,
+  busyPct,
+  cdpFor,
+  connectRtc,
+  envNumber,
+  launchBenchBrowser,
+  measureConnects,
+  openBenchPage,
+  pct,
+  round1,
+  round2,
+  sleep,
+  spread,
+  within,
+} from "./browser-bench.ts";
 import { startFixtureServer } from "./fixture-server.ts";
+import {
+  firstFrameSummary,
+  meterSummary,
+  playerStatsSummary,
+  playerWindowBreakdown,
+  rtcStatsSummary,
+  startupSummary,
+} from "./player-summaries.ts";
 
 declare const bench: BenchPage;
-
-const envNumber = (name: string, fallback: number, min: number, max: number): number => {
-  const value = Number(process.env[name] ?? fallback);
-  return Number.isFinite(value) ? Math.max(min, Math.min(max, value)) : fallback;
-};
 
 /** Seconds of latency measurement in all (both kinds together). */
 const SECONDS = envNumber("SECONDS", 30, 2, 600);
@@ -55,60 +68,6 @@ const GOALS = { p50Ms: 45, p95Ms: 70, ratioToWebrtcP50: 1.3, firstFrameMs: 150 }
 
 type Kind = "moqkit" | "webrtc";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const round1 = (value: number | undefined): number | null =>
-  value === undefined || !Number.isFinite(value) ? null : Math.round(value * 10) / 10;
-const round2 = (value: number | undefined): number | null =>
-  value === undefined || !Number.isFinite(value) ? null : Math.round(value * 100) / 100;
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
-
-const sorted = (values: readonly number[]) => values.filter(Number.isFinite).sort((a, b) => a - b);
-
-function median(values: readonly number[]): number {
-  const s = sorted(values);
-  if (s.length === 0) return Number.NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-/** [median, min, max], rounded. */
-function spread(values: readonly number[]): (number | null)[] {
-  const s = sorted(values);
-  if (s.length === 0) return [null, null, null];
-  return [round1(median(s)), round1(s[0]), round1(s.at(-1))];
-}
-
-/** Nearest-rank percentile, as the meter computes it. */
-const pct = (values: readonly number[], p: number) => percentile(sorted(values), p) ?? Number.NaN;
-
-/** Host candidates on 127.0.0.1 over UDP only: the loopback path, nothing else. */
-function loopbackOnly(candidates: RTCIceCandidateInit[]): RTCIceCandidateInit[] {
-  return candidates.filter((candidate) => {
-    const fields = (candidate.candidate ?? "").split(" ");
-    return fields[2]?.toLowerCase() === "udp" && fields[4] === "127.0.0.1" && fields[7] === "host";
-  });
-}
-
-interface Busy {
-  at: number;
-  task: number;
-}
-
-async function busy(cdp: CDPSession): Promise<Busy> {
-  const { metrics } = await within(cdp.send("Performance.getMetrics"), 5000, "Performance.getMetrics");
-  return { at: performance.now(), task: metrics.find((metric) => metric.name === "TaskDuration")?.value ?? Number.NaN };
-}
-
-/** Main-thread busy time between two readings, % of one core. */
-const busyPct = (a: Busy, b: Busy) => ((b.task - a.task) / ((b.at - a.at) / 1000)) * 100;
-
 interface Window {
   kind: Kind;
   meter: MeterWindow;
@@ -118,35 +77,7 @@ interface Window {
 
 function latencySummary(windows: Window[], kind: Kind) {
   const mine = windows.filter((w) => w.kind === kind);
-  if (mine.length === 0) return undefined;
-  // The first code a new reader sees may have been on screen before the window began: left out.
-  const perWindow = mine.map((w) => w.meter.samples.slice(1));
-  const all = perWindow.flat();
-  const seconds = mine.reduce((sum, w) => sum + (w.meter.to - w.meter.from) / 1000, 0);
-  return {
-    p50: round1(pct(all, 0.5)),
-    p95: round1(pct(all, 0.95)),
-    p99: round1(pct(all, 0.99)),
-    min: round1(sorted(all)[0]),
-    max: round1(sorted(all).at(-1)),
-    samples: all.length,
-    /** Distinct pictures shown per second (the meter's count). */
-    picturesPerSecond: round1(all.length / seconds),
-    /** Share of the animation frames read that showed a readable code. */
-    readablePct: round1(
-      (mine.reduce((sum, w) => sum + w.meter.readable, 0) /
-        Math.max(
-          1,
-          mine.reduce((sum, w) => sum + w.meter.frames, 0),
-        )) *
-        100,
-    ),
-    perWindow: {
-      p50: spread(perWindow.map((s) => pct(s, 0.5))),
-      p95: spread(perWindow.map((s) => pct(s, 0.95))),
-      each: perWindow.map((s) => [round1(pct(s, 0.5)), round1(pct(s, 0.95)), s.length]),
-    },
-  };
+  return mine.length === 0 ? undefined : meterSummary(mine.map((w) => w.meter));
 }
 
 function busySummary(windows: Window[], kind: Kind) {
@@ -160,174 +91,17 @@ function busySummary(windows: Window[], kind: Kind) {
   };
 }
 
-function playerStatsSummary(samples: PlayerSample[], from: number, to: number) {
-  const inside = samples.filter((s) => s.at >= from && s.at <= to);
-  const first = inside[0];
-  const last = inside.at(-1);
-  const delta = (
-    key: "framesDecoded" | "framesRendered" | "framesDropped" | "framesCaughtUp" | "segmentsSkipped" | "bytesReceived",
-  ) => (first === undefined || last === undefined ? null : last.stats[key] - first.stats[key]);
-  const seconds = first === undefined || last === undefined ? Number.NaN : (last.at - first.at) / 1000;
-  return {
-    /** Over the measured windows (between the first and last stats event inside them). */
-    seconds: round1(seconds),
-    framesDecoded: delta("framesDecoded"),
-    framesRendered: delta("framesRendered"),
-    framesDropped: delta("framesDropped"),
-    framesCaughtUp: delta("framesCaughtUp"),
-    segmentsSkipped: delta("segmentsSkipped"),
-    renderedPerSecond: round1((delta("framesRendered") ?? Number.NaN) / seconds),
-    kbps: round1(((delta("bytesReceived") ?? Number.NaN) * 8) / seconds / 1000),
-    /** [median, min, max] of the stats events (twice a second). */
-    bufferMs: spread(inside.map((s) => s.stats.bufferMs)),
-    targetBufferMs: spread(inside.map((s) => s.stats.targetBufferMs)),
-    reportedLatencyMs: {
-      last: spread(inside.map((s) => s.stats.latencyMs.last)),
-      p95: spread(inside.map((s) => s.stats.latencyMs.p95)),
-    },
-    states: [...new Set(inside.map((s) => s.state))],
-    rendition: last?.stats.rendition,
-    /** The whole run, since play(). */
-    sincePlay:
-      last === undefined
-        ? undefined
-        : {
-            framesDecoded: last.stats.framesDecoded,
-            framesRendered: last.stats.framesRendered,
-            framesDropped: last.stats.framesDropped,
-            framesCaughtUp: last.stats.framesCaughtUp,
-            segmentsSkipped: last.stats.segmentsSkipped,
-          },
-  };
-}
-
-function rtcStatsSummary(a: RtcStats | undefined, b: RtcStats | undefined, seconds: number) {
-  if (a === undefined || b === undefined) return undefined;
-  const d = (key: keyof RtcStats) => (b[key] as number) - (a[key] as number);
-  return {
-    codec: b.codec,
-    frameSize: `${b.frameWidth}x${b.frameHeight}`,
-    pair: b.pair,
-    seconds: round1(seconds),
-    framesReceived: d("framesReceived"),
-    framesDecoded: d("framesDecoded"),
-    framesDropped: d("framesDropped"),
-    decodedPerSecond: round1(d("framesDecoded") / seconds),
-    /** The <video>'s getVideoPlaybackQuality() over the same span. */
-    videoFrames: d("totalVideoFrames"),
-    videoFramesDropped: d("droppedVideoFrames"),
-    /** Mean jitter buffer delay (ms per frame) and decode time (ms per frame) over the span. */
-    jitterBufferMs: round1((d("jitterBufferDelay") / Math.max(1, d("jitterBufferEmittedCount"))) * 1000),
-    decodeMs: round1((d("totalDecodeTime") / Math.max(1, d("framesDecoded"))) * 1000),
-  };
-}
-
-function firstFrameSummary(tries: FirstFrameTry[]) {
-  if (tries.length === 0) return undefined;
-  const of = (f: (t: FirstFrameTry) => number | undefined) => tries.map((t) => f(t) ?? Number.NaN);
-  const stat = (values: number[]) => ({
-    median: round1(median(values)),
-    p90: round1(pct(values, 0.9)),
-    min: round1(sorted(values)[0]),
-    max: round1(sorted(values).at(-1)),
-    n: sorted(values).length,
-  });
-  return {
-    tries: tries.length,
-    /** First readable code on the canvas, ms after play() (independent of the Player). */
-    firstCodeMs: stat(of((t) => t.firstCodeMs)),
-    /** First pixels that are not blank (a picture, or anything but one flat fill). */
-    firstNonBlankMs: stat(of((t) => t.firstNonBlankMs)),
-    /** play() resolved (the Player says a frame is painted). */
-    playResolvedMs: stat(of((t) => t.playResolvedMs)),
-    /** How old the first picture was when it showed (now - its code). */
-    firstPictureAgeMs: stat(of((t) => t.firstCodeAgeMs)),
-    /** The first picture at most 100 ms old, ms after play(): playing at the live edge. */
-    liveEdgeMs: stat(of((t) => t.liveMs)),
-    each: tries.map((t) => ({
-      code: round1(t.firstCodeMs),
-      nonBlank: round1(t.firstNonBlankMs),
-      resolved: round1(t.playResolvedMs),
-      age: round1(t.firstCodeAgeMs),
-      live: round1(t.liveMs),
-      caughtUp: t.stats?.framesCaughtUp,
-      states: t.states.map((s) => `${s.state}@${s.ms}`).join(" "),
-      ...(t.error === undefined ? {} : { error: t.error }),
-    })),
-  };
-}
-
 async function main(): Promise<void> {
   const began = Date.now();
-  const reloads: string[] = [];
-  const cleanups: { what: string; run: () => Promise<unknown> }[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () => {
-    cleaning ??= (async () => {
-      for (const { what, run } of cleanups.reverse()) {
-        await within(run(), 10_000, `cleanup: ${what}`).catch((error) => console.error(String(error)));
-      }
-    })();
-    return cleaning;
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    console.error(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  const watchdog = setTimeout(() => {
-    console.error(`the run took longer than ${BUDGET_MS / 1000} s: abandoned`);
-    void cleanup().finally(() => process.exit(1));
-  }, BUDGET_MS);
-
   const loadBefore = loadavg()[0];
-  try {
+  await benchRun(BUDGET_MS, async (run) => {
+    const { checkReloads } = run;
     const relay = await startRelay(["--quiet"]);
-    cleanups.push({ what: "relay", run: () => relay.stop() });
+    run.onCleanup("relay", () => relay.stop());
     const fixtures = await startFixtureServer();
-    cleanups.push({ what: "vite", run: () => fixtures.close() });
-    const browser: Browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        ...CHROMIUM_ARGS,
-        ...MEDIA_ARGS,
-        ...AUTOPLAY_ARGS,
-        // WebRTC on the loopback interface, with its real address in the candidates (not an mDNS name).
-        "--allow-loopback-in-peer-connection",
-        "--disable-features=WebRtcHideLocalIpsWithMdns",
-      ],
-      headless: true,
-    });
-    cleanups.push({ what: "browser", run: () => browser.close() });
-
-    const checkReloads = () => {
-      if (reloads.length > 0) {
-        throw new Error(
-          `a page was reloaded during the run (Vite reloads the fixture pages when a source file changes: was packages/sdk or e2e edited meanwhile?): ${reloads.join(", ")}`,
-        );
-      }
-    };
-    // As openFixturePage (e2e/fixture-page.ts) does, plus one thing: Vite's live-reload socket is
-    // answered here and goes nowhere, so an edit to the SDK while a run goes on cannot reload a page
-    // halfway (the pages run the code they loaded). Any reload that happens anyway voids the run.
-    const open = async (): Promise<Page> => {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 1024 } });
-      await context.routeWebSocket(/./, () => {});
-      const page = await context.newPage();
-      page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
-      if (process.env.DEBUG) {
-        page.on("console", (message) => console.error(`page ${page.url()}: ${message.text()}`));
-        page.on("crash", () => console.error("page crashed"));
-      }
-      await page.goto(`${fixtures.base}/player-bench/`);
-      await page.waitForFunction(() => document.body.dataset.ready === "true", undefined, { timeout: 20_000 });
-      const loaded = page.url();
-      page.on("framenavigated", (frame) => {
-        if (frame === page.mainFrame()) reloads.push(`${frame.url()} (was ${loaded})`);
-      });
-      return page;
-    };
+    run.onCleanup("vite", () => fixtures.close());
+    const browser = await launchBenchBrowser(run);
+    const open = () => openBenchPage(browser, run, `${fixtures.base}/player-bench/`);
     const sourcePage = await open();
     const playerPage = WITH_MOQKIT ? await open() : undefined;
     const rtcPage = WITH_WEBRTC ? await open() : undefined;
@@ -348,42 +122,14 @@ async function main(): Promise<void> {
     // WebRTC: offer from the source, answer from the viewer, then the loopback candidates both ways.
     let rtcSetup: Record<string, unknown> | undefined;
     if (rtcPage !== undefined) {
-      const offer = await within(
-        sourcePage.evaluate(() => bench.rtcOffer()),
-        10_000,
-        "rtcOffer",
-      );
-      const answer = await within(
-        rtcPage.evaluate((sdp) => bench.rtcAnswer(sdp), offer),
-        10_000,
-        "rtcAnswer",
-      );
-      await within(
-        sourcePage.evaluate((sdp) => bench.rtcSetAnswer(sdp), answer),
-        10_000,
-        "rtcSetAnswer",
-      );
-      const [sent, received] = await Promise.all([
-        sourcePage.evaluate(() => bench.rtcCandidates(5000)),
-        rtcPage.evaluate(() => bench.rtcCandidates(5000)),
-      ]);
-      const sentLoopback = loopbackOnly(sent);
-      const receivedLoopback = loopbackOnly(received);
-      if (sentLoopback.length === 0 || receivedLoopback.length === 0) {
-        throw new Error(
-          `no loopback host candidate: source ${JSON.stringify(sent.map((c) => c.candidate))}, viewer ${JSON.stringify(received.map((c) => c.candidate))}`,
-        );
-      }
-      await rtcPage.evaluate((list) => bench.rtcAddCandidates(list), sentLoopback);
-      await sourcePage.evaluate((list) => bench.rtcAddCandidates(list), receivedLoopback);
+      const setup = await connectRtc(sourcePage, rtcPage, "main");
       const shown = await within(
         rtcPage.evaluate(() => bench.rtcWaitVideo(10_000)),
         15_000,
         "the WebRTC video",
       );
       rtcSetup = {
-        candidatesGathered: { source: sent.length, viewer: received.length },
-        candidatesUsed: { source: sentLoopback.length, viewer: receivedLoopback.length },
+        ...setup,
         connection: shown.connection,
         videoSize: `${shown.width}x${shown.height}`,
       };
@@ -410,9 +156,7 @@ async function main(): Promise<void> {
       ["webrtc", rtcPage],
     ] as const) {
       if (page === undefined) continue;
-      const session = await page.context().newCDPSession(page);
-      await session.send("Performance.enable");
-      cdp[kind] = session;
+      cdp[kind] = await cdpFor(page);
     }
 
     await sleep(WARMUP * 1000);
@@ -499,18 +243,8 @@ async function main(): Promise<void> {
 
     // Where the start-up goes, without the Player: connect + catalog with the worker's service on the
     // page's thread, and with a new dedicated Worker (whose modules the dev server serves one by one).
-    const connects: ConnectTimes[] = [];
-    if (playerPage !== undefined) {
-      for (let i = 0; i < Math.min(TRIES, 3); i++) {
-        connects.push(
-          await within(
-            playerPage.evaluate(([url, n]) => bench.connectTimes(url, n, 5000), [relayUrl, name] as const),
-            25_000,
-            "connectTimes",
-          ),
-        );
-      }
-    }
+    const connects =
+      playerPage === undefined ? [] : await measureConnects(playerPage, relayUrl, name, Math.min(TRIES, 3));
     const loadAfter = loadavg()[0];
 
     const pageErrors = [
@@ -566,35 +300,12 @@ async function main(): Promise<void> {
               latencyMs: moqkitLatency,
               firstFrame: firstFrames,
               coldFirstFrame: coldFirstFrames,
-              startup:
-                connects.length === 0
-                  ? undefined
-                  : {
-                      inlineConnectMs: spread(connects.map((c) => c.inline.connectMs)),
-                      inlineCatalogMs: spread(connects.map((c) => c.inline.catalogMs)),
-                      dedicatedConnectMs: spread(connects.map((c) => c.dedicated.connectMs)),
-                      dedicatedCatalogMs: spread(connects.map((c) => c.dedicated.catalogMs)),
-                    },
+              startup: startupSummary(connects),
               firstPlayMs: round1(mainPlayMs),
               stats: playerStatsSummary(playerSamples, measureFrom, measureTo),
               perWindow: windows
                 .filter((w) => w.kind === "moqkit")
-                .map((w) => {
-                  const inside = <T extends { at: number }>(list: T[]) =>
-                    list.filter((x) => x.at >= w.meter.from && x.at <= w.meter.to);
-                  const player = inside(playerSamples);
-                  const samples = w.meter.samples.slice(1);
-                  return {
-                    p50: round1(pct(samples, 0.5)),
-                    p95: round1(pct(samples, 0.95)),
-                    targetBufferMs: round1(median(player.map((x) => x.stats.targetBufferMs))),
-                    bufferMs: round1(median(player.map((x) => x.stats.bufferMs))),
-                    reportedLatencyMs: round1(median(player.map((x) => x.stats.latencyMs.last))),
-                    publisherCaptureToWireP50: round1(
-                      median(inside(publisherSamples).map((x) => x.stats.captureToWireMs.p50)),
-                    ),
-                  };
-                }),
+                .map((w) => playerWindowBreakdown(w.meter, playerSamples, publisherSamples)),
               mainThreadPct: busySummary(windows, "moqkit"),
               publisher:
                 publisher === undefined
@@ -638,20 +349,7 @@ async function main(): Promise<void> {
         elapsedSeconds: Math.round((Date.now() - began) / 1000),
       }),
     );
-  } catch (error) {
-    if (reloads.length > 0) {
-      throw new Error(
-        `a page was reloaded during the run (Vite reloads the fixture pages when a source file changes: was packages/sdk or e2e edited meanwhile?): ${reloads.join(", ")}`,
-        { cause: error },
-      );
-    }
-    throw error;
-  } finally {
-    clearTimeout(watchdog);
-    await cleanup();
-    process.removeListener("SIGINT", onSignal);
-    process.removeListener("SIGTERM", onSignal);
-  }
+  });
 }
 
 await main();
