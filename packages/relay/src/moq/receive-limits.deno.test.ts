@@ -95,14 +95,29 @@ async function sendUnfinishedObjects(
   return sent;
 }
 
+/**
+ * Runs `attack` against a relay started with `args` while a good publisher → subscriber pair streams
+ * beside it; the pair must lose nothing and the relay must still run.
+ */
+async function besideGoodPair(args: string[], namespace: string, attack: (relay: Relay) => Promise<void>) {
+  const relay = await startRelay(args);
+  try {
+    const good = await goodPair(relay, namespace);
+    await attack(relay);
+    await delay(1_000);
+    await good.check();
+    assert.ok(await isRunning(relay), "the relay is still running");
+  } finally {
+    await stopRelay(relay);
+  }
+}
+
 Deno.test({
   name: "unfinished objects: a session past its bound is closed, the relay stays small, the good pair carries on",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const relay = await startRelay();
-    try {
-      const good = await goodPair(relay, "steady-objects");
+    await besideGoodPair([], "steady-objects", async (relay) => {
       const rssBefore = await rssMiB(relay);
       const attacker = await rawPublisher(relay);
       const closed = closeCodeWithin(attacker.transport, 20_000);
@@ -118,12 +133,7 @@ Deno.test({
       // 32 MiB held at most by the bound; the rest is the runtime's own churn.
       if (rssBefore > 0) assert.ok(rssAfter - rssBefore < 150, `relay RSS grew ${rssAfter - rssBefore} MiB`);
       attacker.transport.close();
-      await delay(1_000);
-      await good.check();
-      assert.ok(await isRunning(relay), "the relay is still running");
-    } finally {
-      await stopRelay(relay);
-    }
+    });
   },
 });
 
@@ -132,38 +142,30 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const relay = await startRelay([
-      "--max-buffered-bytes-per-session",
-      String(4 * MiB),
-      "--max-buffered-bytes",
-      String(6 * MiB),
-    ]);
-    try {
-      const good = await goodPair(relay, "steady-pool");
-      // The hog holds 3.5 MiB (under its own 4 MiB)...
-      const hog = await rawPublisher(relay);
-      const hogClosed = closeCodeWithin(hog.transport, 10_000);
-      await sendUnfinishedObjects(hog.transport, 7, MiB / 2);
-      await delay(300);
-      assert.equal(await closeCodeWithin(hog.transport, 0), "open", "the hog is within its own bound");
-      // ...then a second publisher's 3 MiB takes the relay past 6 MiB: the hog goes, the newcomer stays.
-      const newcomer = await rawPublisher(relay);
-      await sendUnfinishedObjects(newcomer.transport, 6, MiB / 2);
-      assert.equal(await hogClosed, SessionErrorCode.INTERNAL_ERROR, "the session holding the most is closed");
-      await delay(300);
-      assert.equal(await closeCodeWithin(newcomer.transport, 0), "open", "the newcomer stays");
-      // Its bound is its own: 2 MiB more takes the newcomer past 4 MiB.
-      const newcomerClosed = closeCodeWithin(newcomer.transport, 10_000);
-      await sendUnfinishedObjects(newcomer.transport, 4, MiB / 2, 100);
-      assert.equal(await newcomerClosed, SessionErrorCode.INTERNAL_ERROR, "past its own bound it is closed too");
-      hog.transport.close();
-      newcomer.transport.close();
-      await delay(1_000);
-      await good.check();
-      assert.ok(await isRunning(relay), "the relay is still running");
-    } finally {
-      await stopRelay(relay);
-    }
+    await besideGoodPair(
+      ["--max-buffered-bytes-per-session", String(4 * MiB), "--max-buffered-bytes", String(6 * MiB)],
+      "steady-pool",
+      async (relay) => {
+        // The hog holds 3.5 MiB (under its own 4 MiB)...
+        const hog = await rawPublisher(relay);
+        const hogClosed = closeCodeWithin(hog.transport, 10_000);
+        await sendUnfinishedObjects(hog.transport, 7, MiB / 2);
+        await delay(300);
+        assert.equal(await closeCodeWithin(hog.transport, 0), "open", "the hog is within its own bound");
+        // ...then a second publisher's 3 MiB takes the relay past 6 MiB: the hog goes, the newcomer stays.
+        const newcomer = await rawPublisher(relay);
+        await sendUnfinishedObjects(newcomer.transport, 6, MiB / 2);
+        assert.equal(await hogClosed, SessionErrorCode.INTERNAL_ERROR, "the session holding the most is closed");
+        await delay(300);
+        assert.equal(await closeCodeWithin(newcomer.transport, 0), "open", "the newcomer stays");
+        // Its bound is its own: 2 MiB more takes the newcomer past 4 MiB.
+        const newcomerClosed = closeCodeWithin(newcomer.transport, 10_000);
+        await sendUnfinishedObjects(newcomer.transport, 4, MiB / 2, 100);
+        assert.equal(await newcomerClosed, SessionErrorCode.INTERNAL_ERROR, "past its own bound it is closed too");
+        hog.transport.close();
+        newcomer.transport.close();
+      },
+    );
   },
 });
 

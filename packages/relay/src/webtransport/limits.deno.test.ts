@@ -145,17 +145,21 @@ Deno.test("--max-connections-per-address: a flood from 127.0.0.2 is capped while
   }
 });
 
-Deno.test("--max-sessions-total: one session more is answered 503; a freed slot is reused", async () => {
-  const relay = await startRelay(["--max-sessions-total", "3"]);
+/** With `limit` sessions open, one more is answered `status`; once one closes, its slot is reused. */
+async function sessionLimit(flag: string, limit: number, status: number): Promise<void> {
+  const relay = await startRelay([flag, String(limit)]);
   const sessions: WebTransportSession[] = [];
   try {
-    for (let i = 0; i < 3; i++) sessions.push(await goodSession(relay));
+    for (let i = 0; i < limit; i++) sessions.push(await goodSession(relay));
     const refused = await withTimeout(
       connect(`https://127.0.0.1:${relay.port}/echo`, { caCerts: [relay.pem] }),
       WAIT_MS,
-      "the fourth session request",
+      "the session request past the limit",
     );
-    await assert.rejects(withTimeout(refused.ready, WAIT_MS, "the fourth session's answer"), /answered 503/);
+    await assert.rejects(
+      withTimeout(refused.ready, WAIT_MS, "the answer past the limit"),
+      new RegExp(`answered ${status}`),
+    );
     await closeSession(sessions.shift() as WebTransportSession);
     const reused = await goodSession(relay);
     sessions.push(reused);
@@ -164,28 +168,13 @@ Deno.test("--max-sessions-total: one session more is answered 503; a freed slot 
     for (const session of sessions) await closeSession(session);
     await stopRelay(relay);
   }
-});
+}
 
-Deno.test("--max-sessions-per-address: one session more from the address is answered 429; a freed slot is reused", async () => {
-  const relay = await startRelay(["--max-sessions-per-address", "2"]);
-  const sessions: WebTransportSession[] = [];
-  try {
-    for (let i = 0; i < 2; i++) sessions.push(await goodSession(relay));
-    const refused = await withTimeout(
-      connect(`https://127.0.0.1:${relay.port}/echo`, { caCerts: [relay.pem] }),
-      WAIT_MS,
-      "the third session request",
-    );
-    await assert.rejects(withTimeout(refused.ready, WAIT_MS, "the third session's answer"), /answered 429/);
-    await closeSession(sessions.shift() as WebTransportSession);
-    const reused = await goodSession(relay);
-    sessions.push(reused);
-    await echo(reused, "in the freed slot");
-  } finally {
-    for (const session of sessions) await closeSession(session);
-    await stopRelay(relay);
-  }
-});
+Deno.test("--max-sessions-total: one session more is answered 503; a freed slot is reused", () =>
+  sessionLimit("--max-sessions-total", 3, 503));
+
+Deno.test("--max-sessions-per-address: one session more from the address is answered 429; a freed slot is reused", () =>
+  sessionLimit("--max-sessions-per-address", 2, 429));
 
 Deno.test("a relay killed with SIGKILL is noticed by an idle peer within a few seconds (--idle-timeout-ms 5000)", async () => {
   const relay = await startRelay(["--idle-timeout-ms", "5000"]);

@@ -129,7 +129,13 @@ class TrackState implements BudgetedTrack {
     slot.bytes += bytes;
     this.bytes += bytes;
     this.budget?.add(bytes);
-    while (this.bytes > this.maxBytes && this.oldestEvictable() !== undefined) this.evictOldest();
+    // Bounded: each round lets one held segment go.
+    for (
+      let oldest = this.#oldestSlot();
+      this.bytes > this.maxBytes && oldest !== undefined;
+      oldest = this.#oldestSlot()
+    )
+      this.#evict(oldest);
     if (this.bytes > this.maxBytes && slot.segment !== undefined) {
       // The newest segment alone is over the bound (one endless group): it ends here.
       slot.segment.cut(
@@ -159,7 +165,10 @@ class TrackState implements BudgetedTrack {
 
   evictOldest(): void {
     const slot = this.#oldestSlot();
-    if (slot === undefined) return;
+    if (slot !== undefined) this.#evict(slot);
+  }
+
+  #evict(slot: Slot): void {
     if (this.kept === slot) this.kept = undefined;
     this.release(slot);
     this.prune();

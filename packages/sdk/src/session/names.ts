@@ -13,12 +13,17 @@ const decoder = new TextDecoder();
 /** A lone UTF-16 surrogate: with the u flag a surrogate pair is one code point, so only lone ones match. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
+/** Whether `text` has a lone surrogate, which UTF-8 cannot carry (TextEncoder sends U+FFFD instead). */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
 /**
  * A string as UTF-8 bytes. A lone surrogate is refused: TextEncoder would send it as U+FFFD, so two
  * different strings would name the same track (and a worker keying tracks by string would mix them up).
  */
 function utf8(text: string, what: string): Uint8Array {
-  if (LONE_SURROGATE.test(text)) {
+  if (hasLoneSurrogate(text)) {
     throw new SessionArgumentError(`${what} is not well-formed Unicode (it has a lone surrogate); pass bytes instead`);
   }
   return encoder.encode(text);

@@ -1,5 +1,6 @@
 // Checks what arrives over postMessage before the worker acts on it: a page (or any script that got
 // hold of the worker) can send anything, and a bad message gets a "bad-request" error, never a crash.
+import { hasLoneSurrogate } from "../session/names.ts";
 import { WorkerError } from "./errors.ts";
 import type {
   LivenessOptions,
@@ -43,16 +44,13 @@ function bytes(value: unknown, what: string): Uint8Array {
   return value;
 }
 
-/** A lone UTF-16 surrogate (with the u flag a pair is one code point, so only lone ones match). */
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
-
 /**
  * A namespace field or track name: a string sent as UTF-8. A lone surrogate would be sent as U+FFFD,
  * so two strings the worker keeps apart would name one track on the wire: refused.
  */
 function name(value: unknown, what: string): string {
   const text = string(value, what, 4096);
-  if (LONE_SURROGATE.test(text)) fail(`${what} is not well-formed Unicode (it has a lone surrogate)`);
+  if (hasLoneSurrogate(text)) fail(`${what} is not well-formed Unicode (it has a lone surrogate)`);
   return text;
 }
 
