@@ -288,6 +288,8 @@ async function main(): Promise<void> {
         benchmark: "player",
         browser: browser.version(),
         source: "640x480 canvas (meter code + moving scene, drawn every animation frame), captureStream(30)",
+        /** "build": the pages as Vite builds them for production (FIXTURES=dev: the dev server, from source). */
+        pages: fixtures.mode,
         machine: { cpus: availableParallelism(), loadAverage1m: [round2(loadBefore), round2(loadAfter)] },
         seconds: SECONDS,
         windowSeconds: WINDOW_SECONDS,
