@@ -124,43 +124,57 @@ describe("PlayoutClock", () => {
   });
 
   it("a few late frames (under one in twenty) do not raise the target: they may be dropped", () => {
-    // 100 frames over 2 s, some of them 400 ms late.
+    // 100 frames over 2 s, some of them 200 ms late.
     const lateEvery = (clock: PlayoutClock, late: number): number =>
-      stream(clock, 0, 2000, (sent) => (sent % 400 === 200 && sent < late * 400 ? 450 : 50));
+      stream(clock, 0, 2000, (sent) => (sent % 400 === 200 && sent < late * 400 ? 250 : 50));
     const four = new PlayoutClock(100);
     expect(four.targetMs(lateEvery(four, 4))).toBe(100);
     // Five in a hundred: the 95th percentile is one of them.
     const five = new PlayoutClock(100);
-    expect(five.targetMs(lateEvery(five, 5))).toBe(400);
+    expect(five.targetMs(lateEvery(five, 5))).toBe(200);
   });
 
   it("ignores the spread until ten frames were measured", () => {
     const clock = new PlayoutClock(100);
     arrive(clock, 0, 50);
-    for (let i = 1; i < 9; i++) arrive(clock, i * STEP_MS, 450); // 400 above the floor
+    for (let i = 1; i < 9; i++) arrive(clock, i * STEP_MS, 250); // 200 above the floor
     expect(clock.targetMs(1000)).toBe(100);
-    arrive(clock, 9 * STEP_MS, 450); // the tenth sample
-    expect(clock.targetMs(1000)).toBe(400);
+    arrive(clock, 9 * STEP_MS, 250); // the tenth sample
+    expect(clock.targetMs(1000)).toBe(200);
   });
 
-  it("the adaptive part never grows past 1 s", () => {
+  it("the adaptive part never grows past 250 ms: beyond jitter, the player skips instead of buffering", () => {
     const clock = new PlayoutClock(100);
     // Every other frame 2 s late, measured while fast and slow frames both arrive.
     const last = stream(clock, 0, 6000, (sent) => ((sent / STEP_MS) % 2 === 0 ? 50 : 2050), 4000);
     expect(last).toBeGreaterThan(3900);
-    expect(clock.targetMs(last)).toBe(1000);
+    expect(clock.targetMs(last)).toBe(250);
     // The option itself is not capped.
     clock.latencyMs = 1500;
     expect(clock.targetMs(last)).toBe(1500);
   });
 
-  it("the spread is forgotten after 3 s: the target comes back to the latency option", () => {
+  it("the spread is forgotten after 3 s without frames (a stall): the target comes back to the latency option", () => {
     const clock = new PlayoutClock(100);
     stream(clock, 0, 2000, (sent) => ((sent / STEP_MS) % 10 === 5 ? 250 : 50));
-    const last = stream(clock, 2000, 3500, () => 50);
-    expect(clock.targetMs(last)).toBe(200);
+    // Nothing arrives after the last frame (sent 1980, at 2030): too few recent samples to say the
+    // lateness has passed, so the spread holds for its whole window.
+    expect(clock.targetMs(2150 + 1500)).toBe(200);
     // The last late frame was sent at 1900 and arrived at 2150; 3 s after, it is out of the window.
     expect(clock.targetMs(2150 + 3000 + 1)).toBe(100);
+  });
+
+  it("a second of frames all on time brings the target down at once (lateness that has passed, not jitter)", () => {
+    const clock = new PlayoutClock(100);
+    stream(clock, 0, 2000, (sent) => ((sent / STEP_MS) % 10 === 5 ? 250 : 50));
+    // Half a second of on-time frames: the late ones are still among the last second's.
+    expect(clock.targetMs(stream(clock, 2000, 2500, () => 50))).toBe(200);
+    // A second of them: the last second's slowest is the floor, though the 3 s window still holds the late ones.
+    const last = stream(clock, 2500, 3300, () => 50);
+    expect(clock.targetMs(last)).toBe(100);
+    // One late frame again: the last second is no longer all on time, and the spread counts again.
+    const at = arrive(clock, 3300, 250);
+    expect(clock.targetMs(at)).toBe(200);
   });
 
   it("the spread counts while at least ten samples are within the last 3 s", () => {
@@ -188,7 +202,7 @@ describe("PlayoutClock", () => {
     expect(due(clock, 1000, now)).toBe(1000 + 50 + 100);
     // The control: the same frames, not marked, would have raised the target.
     const control = new PlayoutClock(100);
-    expect(control.targetMs(observe(control, false))).toBe(1000);
+    expect(control.targetMs(observe(control, false))).toBe(250);
   });
 
   it("a catch-up frame still lowers the floor", () => {

@@ -4,7 +4,11 @@
 // smallest over a short window is the path's floor, and the jitter buffer's target is the larger of
 // the latency option and the recent spread above that floor. A windowed minimum follows a path
 // that got faster at once and one that got slower within the window, and a late frame never pulls
-// the floor up.
+// the floor up. The buffer covers jitter, not congestion: its adaptive part stops at 250 ms (a path
+// slower than that loses pictures and skips to newer groups rather than playing ever later), and it
+// comes down as soon as a whole second of frames arrives well within it (the burst of a flushed
+// backlog is over) instead of holding the spread's whole window (measured with bench:e2e's cap at
+// half the bitrate: back under target 0.8–1.0 s after the cap instead of 2.5 s).
 
 import { WindowedSamples } from "./stats.ts";
 
@@ -18,14 +22,23 @@ const SPREAD_WINDOW_MS = 3000;
  * that stall for the whole window.
  */
 const SPREAD_QUANTILE = 0.95;
+/** The recent arrivals that can bring the buffer down before the spread's window has passed (ms). */
+const RECENT_WINDOW_MS = 1000;
+/** Samples a window needs before its spread counts. */
+const MIN_SAMPLES = 10;
 /** A transit this far from the floor is a new timeline (the publisher restarted): start over (ms). */
 const DISCONTINUITY_MS = 5000;
-/** The adaptive part never grows past this (ms): beyond it the player skips instead. */
-const MAX_ADAPTIVE_MS = 1000;
+/**
+ * The adaptive part never grows past this (ms): beyond it the player drops and skips instead. At 1 s
+ * it followed a send rate capped at half the bitrate up to ~300 ms of buffer on top of a floor that had
+ * risen by ~250 ms, so every picture showed at the worst frame's lateness.
+ */
+const MAX_ADAPTIVE_MS = 250;
 
 export class PlayoutClock {
   readonly #floor = new WindowedSamples(FLOOR_WINDOW_MS);
   readonly #spread = new WindowedSamples(SPREAD_WINDOW_MS);
+  readonly #recent = new WindowedSamples(RECENT_WINDOW_MS);
   #latencyMs: number;
   #floorMs = Number.NaN;
 
@@ -54,7 +67,10 @@ export class PlayoutClock {
     this.#floorMs = this.#floor.min(nowMs);
     // Raw transits: the spread is taken against the floor of the moment it is asked for, so once the
     // floor has caught up with a slower path, the samples taken under the old floor stop counting.
-    if (!catchingUp) this.#spread.add(nowMs, transit);
+    if (!catchingUp) {
+      this.#spread.add(nowMs, transit);
+      this.#recent.add(nowMs, transit);
+    }
   }
 
   /** Whether any frame has been observed since the start (or the last reset). */
@@ -64,8 +80,13 @@ export class PlayoutClock {
 
   /** The jitter buffer's target now (ms): the latency option, or the measured spread if larger. */
   targetMs(nowMs: number): number {
-    const high = this.#spread.quantile(SPREAD_QUANTILE, nowMs);
-    const spread = this.#spread.count(nowMs) < 10 || !Number.isFinite(high) ? 0 : Math.max(0, high - this.#floorMs);
+    // The spread over the window, unless the last RECENT_WINDOW_MS all came in well under it: then
+    // the lateness that raised it has passed (a backlog flushed after congestion, not jitter that
+    // recurs), and the buffer comes down at once instead of a whole window later.
+    const recent = this.#recent.count(nowMs) < MIN_SAMPLES ? Number.POSITIVE_INFINITY : this.#recent.quantile(1, nowMs);
+    const high = Math.min(this.#spread.quantile(SPREAD_QUANTILE, nowMs), recent);
+    const spread =
+      this.#spread.count(nowMs) < MIN_SAMPLES || !Number.isFinite(high) ? 0 : Math.max(0, high - this.#floorMs);
     return Math.max(this.#latencyMs, Math.min(MAX_ADAPTIVE_MS, spread));
   }
 
@@ -78,6 +99,7 @@ export class PlayoutClock {
   reset(): void {
     this.#floor.clear();
     this.#spread.clear();
+    this.#recent.clear();
     this.#floorMs = Number.NaN;
   }
 }
