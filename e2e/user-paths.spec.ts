@@ -335,6 +335,8 @@ test("npm start's walk: camera page → watch link → player page plays; mute, 
   const endedAt = (await states(player, stoppedAt)).find((record) => record.state === "ended")?.at ?? Number.NaN;
   await expect(player.locator("#state")).toContainText("has ended");
   await expect(player.locator("moq-player").getByText("The broadcast has ended")).toBeVisible();
+  // The stats say the latency is of the past, not the last number as if it were current.
+  await expect(player.locator('[data-stat="latency"] dd')).toContainText("not playing", { timeout: 3000 });
   // The picture stops (the frames already in the jitter buffer may still be painted first).
   await expect
     .poll(async () => (await canvasChanges(player, 1_000)).distinct, {

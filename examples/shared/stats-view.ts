@@ -3,6 +3,8 @@
 export interface Measured {
   /** Bits per second sent or received over the last interval, when known. */
   bitrate: number | undefined;
+  /** False when no new picture or sound came since the last reading (paused, ended, failed): latencies are then of the past. */
+  live?: boolean;
 }
 
 export interface Row<Stats> {

@@ -68,7 +68,7 @@ function showSound(): void {
 }
 
 // The bitrate is measured here, from bytes received between two samples.
-let previous: { time: number; bytes: number; framesRendered: number } | undefined;
+let previous: { time: number; bytes: number; framesRendered: number; audioFrames: number } | undefined;
 let sampled: Player | undefined;
 function sampleStats(): void {
   const stats = player.stats;
@@ -86,7 +86,14 @@ function sampleStats(): void {
   // The latency is that of the last picture painted: while none is (paused, ended, waiting) the plot
   // shows a gap, not the old value again.
   const painting = previous === undefined || stats.framesRendered > previous.framesRendered;
-  previous = { time, bytes: stats.bytesReceived, framesRendered: stats.framesRendered };
+  // Audio only: the sound playing on is what keeps the numbers current.
+  const live = painting || stats.audioFramesPlayed > (previous?.audioFrames ?? 0);
+  previous = {
+    time,
+    bytes: stats.bytesReceived,
+    framesRendered: stats.framesRendered,
+    audioFrames: stats.audioFramesPlayed,
+  };
   const { last, p95 } = stats.latencyMs;
   plot.add({
     time,
@@ -94,18 +101,20 @@ function sampleStats(): void {
     p95: painting && Number.isFinite(p95) ? p95 : undefined,
     bitrate,
   });
-  statsView.show(stats, { bitrate });
+  statsView.show(stats, { bitrate, live });
   document.body.dataset.stats = "true";
 }
 
 player.addEventListener("statechange", () => {
   showState();
   const state = player.state;
-  if (state === "failed" || state === "closed") {
-    // The totals stay; a rate would be stale.
+  if (!ACTIVE.has(state)) {
+    // Paused, failed or closed: the totals stay; a rate or a latency would be stale.
     const stats = player.stats;
-    if (stats !== undefined) statsView.show(stats, { bitrate: undefined });
-    if (previous !== undefined) ui.statsTitle.textContent = "Stats of the last playback";
+    if (stats !== undefined) statsView.show(stats, { bitrate: undefined, live: false });
+  }
+  if ((state === "failed" || state === "closed") && previous !== undefined) {
+    ui.statsTitle.textContent = "Stats of the last playback";
   }
 });
 player.addEventListener("stats", sampleStats);

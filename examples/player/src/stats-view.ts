@@ -27,10 +27,12 @@ export const ROWS: Row<PlayerStats>[] = [
     key: "latency",
     label: "Latency",
     // NaN when the publisher's timestamps are not on this page's clock (@moq/publish stamps relative times).
-    value: ({ latencyMs }) =>
-      Number.isFinite(latencyMs.last)
-        ? `${ms(latencyMs.last)} last picture, ${Number.isFinite(latencyMs.p95) ? ms(latencyMs.p95) : "–"} p95 (capture → screen)`
-        : "– (no picture yet, or the publisher's clock is not comparable)",
+    value: ({ latencyMs }, { live }) => {
+      if (!Number.isFinite(latencyMs.last)) return "– (no picture yet, or the publisher's clock is not comparable)";
+      // Not playing now (paused, ended, failed): say so rather than show the last number as current.
+      if (live === false) return `– not playing (${ms(latencyMs.last)} at the last picture)`;
+      return `${ms(latencyMs.last)} last picture, ${Number.isFinite(latencyMs.p95) ? ms(latencyMs.p95) : "–"} p95 (capture → screen)`;
+    },
   },
   {
     key: "buffer",
