@@ -397,8 +397,10 @@ export class Player extends EventTarget {
 
   /** Picks the renditions this browser decodes and (re)starts the media when they changed. */
   async #applyCatalog(client: WorkerClient, catalog: Catalog): Promise<void> {
-    const video = await firstDecodable(videoRenditions(catalog), canDecode);
-    const audio = await firstDecodable(audioRenditions(catalog), canDecodeAudio);
+    const [video, audio] = await Promise.all([
+      firstDecodable(videoRenditions(catalog), canDecode),
+      firstDecodable(audioRenditions(catalog), canDecodeAudio),
+    ]);
     if (this.#client !== client) return;
     const offered = [...videoRenditions(catalog), ...audioRenditions(catalog)];
     if (video === undefined && audio === undefined) {
@@ -431,14 +433,18 @@ export class Player extends EventTarget {
         error: (error) => this.#report(new PlayerError("decode-error", error.message, { cause: error })),
       });
     }
-    const tracks: RemoteTrack[] = [];
-    try {
-      if (video !== undefined)
-        tracks.push(await client.subscribe({ namespace: this.#namespace, name: video.track }, { priority: 1 }));
-      if (audio !== undefined)
-        tracks.push(await client.subscribe({ namespace: this.#namespace, name: audio.track }, { priority: 0 }));
-    } catch (error) {
-      this.#fail(toPlayerError(error));
+    // Both subscriptions at once: each waits for the relay's answer.
+    const subscribing: Promise<RemoteTrack>[] = [];
+    if (video !== undefined)
+      subscribing.push(client.subscribe({ namespace: this.#namespace, name: video.track }, { priority: 1 }));
+    if (audio !== undefined)
+      subscribing.push(client.subscribe({ namespace: this.#namespace, name: audio.track }, { priority: 0 }));
+    const settled = await Promise.allSettled(subscribing);
+    const tracks = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+    const failure = settled.find((result) => result.status === "rejected");
+    if (failure !== undefined) {
+      for (const track of tracks) void track.close().catch(() => undefined);
+      this.#fail(toPlayerError(failure.reason));
       return;
     }
     if (this.#client !== client || generation !== this.#generation) {
