@@ -59,6 +59,8 @@ class TrackState implements BudgetedTrack {
   /** With keepLatest: the newest slot, kept out of `expiries` until a newer one is inserted. */
   kept: Slot | undefined;
   readonly expiries = new Heap<Slot>(expiresSooner);
+  /** Set by TrackPublisher.startOver(): the next insert first lets go of everything held. */
+  startingOver = false;
   timer: ReturnType<typeof setTimeout> | undefined;
   timerDeadline = Number.POSITIVE_INFINITY;
   /** `undefined` while open, `null` once closed cleanly, or the error it was closed with. */
@@ -96,6 +98,10 @@ class TrackState implements BudgetedTrack {
   /** Takes ownership of `segment`. The caller has checked that the track is open. */
   insert(segment: SegmentSubscriber): void {
     const { sequence, priority, expiresMs } = segment;
+    if (this.startingOver) {
+      this.startingOver = false;
+      this.forgetAll();
+    }
     if (this.bySequence.has(sequence)) {
       throw new CacheError("duplicate", { message: `track ${this.name} already holds segment ${sequence}` });
     }
@@ -184,6 +190,18 @@ class TrackState implements BudgetedTrack {
     this.bytes -= slot.bytes;
     this.budget?.release(slot.bytes);
     slot.bytes = 0;
+  }
+
+  /**
+   * Lets go of every held segment and forgets every sequence number seen, so a source numbering anew
+   * is neither refused as a duplicate nor ranked below its previous run. Readers' positions stay
+   * valid: the slots are pruned as expired ones are, and readers drop them from their heaps.
+   */
+  forgetAll(): void {
+    for (let i = this.head; i < this.slots.length; i++) this.release(this.slots[i] as Slot);
+    this.kept = undefined;
+    this.latestSequence = undefined;
+    this.prune();
   }
 
   /** Expires what is due now; cheap when nothing is. */
@@ -336,6 +354,18 @@ export class TrackPublisher {
       throw error;
     }
     return publisher;
+  }
+
+  /**
+   * The source starts over (a new publication that may number its segments from 0 again): the next
+   * segment inserted, by any handle, first lets go of every segment the track holds and forgets their
+   * sequence numbers, so it is neither a duplicate nor older than the previous run. Until then the
+   * previous run stays readable (a catalog is still there while the source is away). Segments already
+   * given to readers carry on; the track's newest (keepLatest) and latestSequence follow the new run.
+   */
+  startOver(): void {
+    this.#checkOpen();
+    this.#state.startingOver = true;
   }
 
   /** Whether the track has ended (every subscriber gone, or closed by a publisher): inserts would throw. */

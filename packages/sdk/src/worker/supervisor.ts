@@ -315,6 +315,13 @@ export class Supervisor {
     void subscription.closed.then(() => {
       if (wanted.current !== subscription || session.isClosed || this.#closed) return;
       wanted.current = undefined;
+      // Group IDs are only ordered within one publication (draft-14): a subscription the publisher
+      // ended or refused is over, and the next SUBSCRIBE_OK is a new publication that may number from
+      // 0 again (moq-dev's @moq/publish does at every start). So its first group starts the track over,
+      // letting the previous run's groups go instead of refusing the new ones as duplicates or old.
+      // Within one subscription (groups out of order or twice), or after a reconnect that found the
+      // publication still live, held groups are kept and a group already held is still refused.
+      if (!wanted.into.isClosed && !wanted.into.isEnded) wanted.into.startOver();
       this.#options.onTrack(wanted.trackId, "waiting");
       wanted.retry = setTimeout(() => {
         wanted.retry = undefined;
