@@ -149,5 +149,7 @@ export function startupSummary(connects: ConnectTimes[]) {
     inlineCatalogMs: spread(connects.map((c) => c.inline.catalogMs)),
     dedicatedConnectMs: spread(connects.map((c) => c.dedicated.connectMs)),
     dedicatedCatalogMs: spread(connects.map((c) => c.dedicated.catalogMs)),
+    spareConnectMs: spread(connects.map((c) => c.spare.connectMs)),
+    spareCatalogMs: spread(connects.map((c) => c.spare.catalogMs)),
   };
 }

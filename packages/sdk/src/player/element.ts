@@ -262,6 +262,8 @@ export class MoqPlayerElement extends ElementBase {
     this.dataset.state = this.#state;
     const stopped = this.#player === undefined || this.#player.state === "closed";
     if (this.autoplay && stopped && this.#ready()) this.#start(true);
+    // Without autoplay, Play is likely to come: have the worker started by then.
+    else if (stopped) Player.prewarm();
   }
 
   disconnectedCallback(): void {

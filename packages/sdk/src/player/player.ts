@@ -134,6 +134,15 @@ export class Player extends EventTarget {
   #generation = 0;
 
   /**
+   * Starts the worker the next Player will take (a worker's start-up is ~70–120 ms of a cold start
+   * here): call it when playback is likely soon, e.g. at page load or when the user nears Play.
+   * Every Player's worker is also replaced by a new spare a moment after it is taken.
+   */
+  static prewarm(): void {
+    WorkerClient.prewarm();
+  }
+
+  /**
    * Throws PlayerError("bad-argument") naming a bad option. Starts at once unless `autoplay` is
    * false; then, unless `preload` is false too, it connects and subscribes anyway, so play() starts
    * from what the worker already holds.

@@ -16,6 +16,7 @@ import type {
   WorkerStats,
 } from "./protocol.ts";
 import type { MessageEndpoint, ServiceDependencies } from "./service.ts";
+import { Spare } from "./spare.ts";
 import { checkTrackRef } from "./validate.ts";
 
 /** What connect() takes besides the URL: the connect request's options (protocol.ts documents each). */
@@ -34,6 +35,20 @@ export interface TrackChange {
 }
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+
+/** A taken spare worker is replaced this long after (ms): not during the start-up it serves. */
+const SPARE_REFILL_DELAY_MS = 500;
+
+function startWorker(): Worker {
+  return new Worker(new URL("./entry.ts", import.meta.url), { type: "module", name: "moqkit" });
+}
+
+/** The page's spare moqkit worker (spare.ts says why). */
+const spareWorkers = new Spare<Worker>({
+  start: startWorker,
+  stop: (worker) => worker.terminate(),
+  refillDelayMs: SPARE_REFILL_DELAY_MS,
+});
 
 /** Chunk latencies kept for pullLatency(): the newest this many. */
 const LATENCY_SAMPLES = 4096;
@@ -56,10 +71,21 @@ export class WorkerClient {
   #state: StateChange = { state: "idle", sessions: 0, error: undefined };
   #closed = false;
 
-  /** The worker in a dedicated Worker (the normal case in a page). */
-  static dedicated(): WorkerClient {
-    const worker = new Worker(new URL("./entry.ts", import.meta.url), { type: "module", name: "moqkit" });
+  /**
+   * The worker in a dedicated Worker (the normal case in a page): the spare one if it was started
+   * ahead (prewarm(), or a previous dedicated()), else a new one. `fresh: true` always starts a new one.
+   */
+  static dedicated(options: { fresh?: boolean } = {}): WorkerClient {
+    const worker = options.fresh === true ? startWorker() : spareWorkers.take();
     return new WorkerClient(worker as unknown as MessageEndpoint, () => worker.terminate());
+  }
+
+  /**
+   * Starts a dedicated worker now for the next dedicated() to take, so that client starts at the
+   * speed of its connection (a worker's own start-up is ~70–120 ms here). At most one waits.
+   */
+  static prewarm(): void {
+    if (typeof Worker !== "undefined") spareWorkers.prewarm();
   }
 
   /** The worker's service on this thread (tests, or where no Worker can start). */
