@@ -20,6 +20,7 @@ import { concatBytes } from "../wire/bytes.ts";
 import { type Pull, type PulledSegment, type RemoteTrack, WorkerClient } from "../worker/client.ts";
 import { WorkerError } from "../worker/errors.ts";
 import { AudioPlayback } from "./audio/playback.ts";
+import { rememberedSupport } from "./decoder-support.ts";
 import { PlayerError, PlayerErrorEvent } from "./errors.ts";
 import {
   checkLatency,
@@ -699,11 +700,14 @@ async function firstDecodable<R extends { container: Container }>(
 
 async function canDecodeAudio(rendition: AudioRendition): Promise<boolean> {
   if (typeof AudioDecoder === "undefined") return false;
-  try {
-    return (await AudioDecoder.isConfigSupported(audioDecoderConfig(rendition))).supported === true;
-  } catch {
-    return false;
-  }
+  const config = audioDecoderConfig(rendition);
+  return rememberedSupport("audio", config, async () => {
+    try {
+      return (await AudioDecoder.isConfigSupported(config)).supported === true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function sameEntry<R>(a: RenditionEntry<R> | undefined, b: RenditionEntry<R> | undefined): boolean {

@@ -6,6 +6,7 @@
 
 import type { VideoRendition } from "../catalog/index.ts";
 import { videoDecoderConfig } from "../catalog/index.ts";
+import { rememberedSupport } from "./decoder-support.ts";
 
 export function decoderConfig(rendition: VideoRendition): VideoDecoderConfig {
   const config = videoDecoderConfig(rendition);
@@ -15,12 +16,14 @@ export function decoderConfig(rendition: VideoRendition): VideoDecoderConfig {
 /** Whether this browser decodes `rendition`. */
 export async function canDecode(rendition: VideoRendition): Promise<boolean> {
   if (typeof VideoDecoder === "undefined") return false;
-  try {
-    const support = await VideoDecoder.isConfigSupported(decoderConfig(rendition));
-    return support.supported === true;
-  } catch {
-    return false;
-  }
+  const config = decoderConfig(rendition);
+  return rememberedSupport("video", config, async () => {
+    try {
+      return (await VideoDecoder.isConfigSupported(config)).supported === true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 export interface VideoDecodingHooks {
