@@ -354,13 +354,18 @@ export class Player extends EventTarget {
     client.onState((change) => this.#connectionChanged(change.state, change.error));
     client.onTrack((change) => this.#trackChanged(change.trackId, change.status, change.error));
     try {
-      await client.connect(this.#options.relay, {
+      const connected = client.connect(this.#options.relay, {
         ...(this.#options.certificateHashes === undefined
           ? {}
           : { certificateHashes: this.#options.certificateHashes }),
       });
+      // Asked at once, not after connect() resolves: the worker holds the subscription and sends it the
+      // moment the session is up, which saves a round trip to the worker on the way to the first picture.
+      const catalogTrack = client.subscribe({ namespace: this.#namespace, name: CATALOG_TRACK }, { priority: 0 });
+      catalogTrack.catch(() => undefined);
+      await connected;
       if (this.#client !== client) return;
-      this.#catalogTrack = await client.subscribe({ namespace: this.#namespace, name: CATALOG_TRACK }, { priority: 0 });
+      this.#catalogTrack = await catalogTrack;
       if (this.#client !== client) return;
       if (this.#state === "connecting") this.#setState("waiting");
       void this.#readCatalogs(client, this.#catalogTrack);
