@@ -8,6 +8,27 @@ const MAX_ANSWERS = 64;
 
 const answers = new Map<string, Promise<boolean>>();
 
+/** Whether this browser's VideoDecoder takes `config` (false without WebCodecs). */
+export function videoConfigSupported(config: VideoDecoderConfig): Promise<boolean> {
+  if (typeof VideoDecoder === "undefined") return Promise.resolve(false);
+  return rememberedSupport("video", config, () => supportedOrFalse(VideoDecoder.isConfigSupported(config)));
+}
+
+/** Whether this browser's AudioDecoder takes `config` (false without WebCodecs). */
+export function audioConfigSupported(config: AudioDecoderConfig): Promise<boolean> {
+  if (typeof AudioDecoder === "undefined") return Promise.resolve(false);
+  return rememberedSupport("audio", config, () => supportedOrFalse(AudioDecoder.isConfigSupported(config)));
+}
+
+/** A support check's answer; a check that throws (a malformed configuration) is a no. */
+async function supportedOrFalse(check: Promise<{ supported?: boolean }>): Promise<boolean> {
+  try {
+    return (await check).supported === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Asks `ask()` once per distinct configuration (`kind` and `config` as the key). */
 export function rememberedSupport(
   kind: "video" | "audio",

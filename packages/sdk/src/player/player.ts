@@ -20,7 +20,7 @@ import { concatBytes } from "../wire/bytes.ts";
 import { type Pull, type PulledSegment, type RemoteTrack, WorkerClient } from "../worker/client.ts";
 import { WorkerError } from "../worker/errors.ts";
 import { AudioPlayback } from "./audio/playback.ts";
-import { rememberedSupport } from "./decoder-support.ts";
+import { audioConfigSupported } from "./decoder-support.ts";
 import { PlayerError, PlayerErrorEvent } from "./errors.ts";
 import {
   checkLatency,
@@ -703,16 +703,8 @@ async function firstDecodable<R extends { container: Container }>(
   return undefined;
 }
 
-async function canDecodeAudio(rendition: AudioRendition): Promise<boolean> {
-  if (typeof AudioDecoder === "undefined") return false;
-  const config = audioDecoderConfig(rendition);
-  return rememberedSupport("audio", config, async () => {
-    try {
-      return (await AudioDecoder.isConfigSupported(config)).supported === true;
-    } catch {
-      return false;
-    }
-  });
+function canDecodeAudio(rendition: AudioRendition): Promise<boolean> {
+  return audioConfigSupported(audioDecoderConfig(rendition));
 }
 
 function sameEntry<R>(a: RenditionEntry<R> | undefined, b: RenditionEntry<R> | undefined): boolean {

@@ -6,7 +6,7 @@
 
 import type { VideoRendition } from "../catalog/index.ts";
 import { videoDecoderConfig } from "../catalog/index.ts";
-import { rememberedSupport } from "./decoder-support.ts";
+import { videoConfigSupported } from "./decoder-support.ts";
 
 export function decoderConfig(rendition: VideoRendition): VideoDecoderConfig {
   const config = videoDecoderConfig(rendition);
@@ -14,16 +14,8 @@ export function decoderConfig(rendition: VideoRendition): VideoDecoderConfig {
 }
 
 /** Whether this browser decodes `rendition`. */
-export async function canDecode(rendition: VideoRendition): Promise<boolean> {
-  if (typeof VideoDecoder === "undefined") return false;
-  const config = decoderConfig(rendition);
-  return rememberedSupport("video", config, async () => {
-    try {
-      return (await VideoDecoder.isConfigSupported(config)).supported === true;
-    } catch {
-      return false;
-    }
-  });
+export function canDecode(rendition: VideoRendition): Promise<boolean> {
+  return videoConfigSupported(decoderConfig(rendition));
 }
 
 export interface VideoDecodingHooks {
