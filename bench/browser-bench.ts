@@ -6,7 +6,9 @@
 import { type Browser, type CDPSession, chromium, type Page } from "playwright-core";
 import { AUTOPLAY_ARGS, CHROMIUM, CHROMIUM_ARGS, MEDIA_ARGS } from "../e2e/chromium.ts";
 import type { BenchPage, ConnectTimes, FirstPicture } from "../e2e/fixtures/player-bench/main.ts";
-import { percentile } from "../e2e/meter/pixel-code.ts";
+import { median, percentile, sorted } from "../e2e/meter/pixel-code.ts";
+
+export { median, sorted };
 
 declare const bench: BenchPage;
 
@@ -27,15 +29,6 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
   });
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
-
-export const sorted = (values: readonly number[]) => values.filter(Number.isFinite).sort((a, b) => a - b);
-
-export function median(values: readonly number[]): number {
-  const s = sorted(values);
-  if (s.length === 0) return Number.NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 /** [median, min, max], rounded. */
@@ -178,14 +171,14 @@ export const busyPct = (a: Busy, b: Busy) => ((b.task - a.task) / ((b.at - a.at)
 // --- WebRTC over loopback, signalled through this script ---
 
 /** Host candidates on 127.0.0.1 over UDP only: the loopback path, nothing else. */
-export function loopbackOnly(candidates: RTCIceCandidateInit[]): RTCIceCandidateInit[] {
+function loopbackOnly(candidates: RTCIceCandidateInit[]): RTCIceCandidateInit[] {
   return candidates.filter((candidate) => {
     const fields = (candidate.candidate ?? "").split(" ");
     return fields[2]?.toLowerCase() === "udp" && fields[4] === "127.0.0.1" && fields[7] === "host";
   });
 }
 
-export interface RtcSetup {
+interface RtcSetup {
   candidatesGathered: { source: number; viewer: number };
   candidatesUsed: { source: number; viewer: number };
 }

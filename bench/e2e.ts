@@ -24,6 +24,7 @@ import type { CDPSession, Page } from "playwright-core";
 import type { E2eBenchPage, EncodedCount } from "../e2e/fixtures/e2e-bench/main.ts";
 import type { FirstFrameTry, FirstPicture, PlayerSample } from "../e2e/fixtures/player-bench/main.ts";
 import type { MeterWindow } from "../e2e/fixtures/player-bench/timed-meter.ts";
+import { wallClock as wall } from "../e2e/meter/pixel-code.ts";
 import { startRelay } from "../e2e/relay.ts";
 import {
   type Busy,
@@ -128,8 +129,6 @@ interface CapPhase {
   /** @moq/publish's encoder output kbit/s during the cap (B): it goes on at full rate if its session is not capped. */
   moqPublishKbps: number;
 }
-
-const wall = () => performance.timeOrigin + performance.now();
 
 /** The whole machine's CPU time so far (ms): busy and all, summed over the cores. */
 function machineCpu(): { busy: number; total: number } {
@@ -243,23 +242,19 @@ async function main(): Promise<void> {
     const stamp = Date.now().toString(36);
     const nameA = `bench/e2e-a-${stamp}`;
     const nameB = `bench/e2e-b-${stamp}`;
-    const playerRelay = `${relayHttp}/`;
-    const watchRelay = `${relayHttp}/`;
+    const relayUrl = `${relayHttp}/`;
     await sourcePage.evaluate(() => bench.startSource());
 
     const setup: Record<string, unknown> = {};
     if (pages.A !== undefined) {
       const published = await within(
-        sourcePage.evaluate(([url, n]) => bench.publish(url, n), [playerRelay, nameA] as const),
+        sourcePage.evaluate(([url, n]) => bench.publish(url, n), [relayUrl, nameA] as const),
         20_000,
         "Publisher.start",
       );
       if (published.catalog === undefined) throw new Error(`the publisher wrote no catalog (state ${published.state})`);
       const started = await within(
-        pages.A.evaluate(([url, n]) => bench.startPlayer(url, n, undefined, 15_000, false), [
-          playerRelay,
-          nameA,
-        ] as const),
+        pages.A.evaluate(([url, n]) => bench.startPlayer(url, n, undefined, 15_000, false), [relayUrl, nameA] as const),
         20_000,
         "the Player's play()",
       );
@@ -281,7 +276,7 @@ async function main(): Promise<void> {
         const latency = WATCH_LATENCY[pipe];
         if (page === undefined) continue;
         const shown = await within(
-          page.evaluate(([url, n, l]) => bench.watchStart(url, n, l, 15_000), [watchRelay, nameB, latency] as const),
+          page.evaluate(([url, n, l]) => bench.watchStart(url, n, l, 15_000), [relayUrl, nameB, latency] as const),
           20_000,
           `<moq-watch> (${pipe})`,
         );
@@ -429,7 +424,7 @@ async function main(): Promise<void> {
           (preloaded ? triesA : triesAcold).push(
             await within(
               pages.A.evaluate(([url, n, p, ms]) => bench.firstFrame(url, n, ms, p), [
-                playerRelay,
+                relayUrl,
                 nameA,
                 preloaded,
                 TRY_TIMEOUT_MS,
@@ -448,7 +443,7 @@ async function main(): Promise<void> {
         triesB[pipe].push(
           await within(
             page.evaluate(([url, n, l, ms]) => bench.watchFirstFrame(url, n, l, ms), [
-              watchRelay,
+              relayUrl,
               nameB,
               latency,
               TRY_TIMEOUT_MS,
@@ -485,8 +480,7 @@ async function main(): Promise<void> {
     }
 
     // Where A's cold start goes: a WorkerClient alone, on the page's thread and in a new Worker.
-    const connects =
-      pages.A === undefined ? [] : await measureConnects(pages.A, playerRelay, nameA, Math.min(TRIES, 3));
+    const connects = pages.A === undefined ? [] : await measureConnects(pages.A, relayUrl, nameA, Math.min(TRIES, 3));
 
     const loadAfter = loadavg()[0];
     run.checkReloads();
@@ -533,7 +527,7 @@ async function main(): Promise<void> {
           const b = windows.find((w) => w.round === round && w.pipe === other);
           return a && b ? pct(a.meter.samples.slice(1), 0.5) / pct(b.meter.samples.slice(1), 0.5) : Number.NaN;
         }),
-      ).map((v) => (v === null ? null : Math.round(v * 100) / 100));
+      );
     const firstA = firstFrameSummary(triesA);
     const firstAcold = firstFrameSummary(triesAcold);
     const firstB = triesB.B.length > 0 ? firstPictureSummary(triesB.B) : undefined;
@@ -565,10 +559,13 @@ async function main(): Promise<void> {
         "Apreloaded/C": ratioOf(firstA?.firstCodeMs.median, firstC?.firstCodeMs.median),
       },
     };
+    /** null/undefined/NaN: unknown (met null); +Infinity (e.g. never recovered): a miss, reported as null. */
     const goal = (value: number | null | undefined, limit: number) =>
-      value == null || !Number.isFinite(value)
-        ? { value: null, limit, met: null }
-        : { value, limit, met: value <= limit };
+      value === Number.POSITIVE_INFINITY
+        ? { value: null, limit, met: false }
+        : value == null || !Number.isFinite(value)
+          ? { value: null, limit, met: null }
+          : { value, limit, met: value <= limit };
     const capA = congestion.A;
     const goals = {
       "A p50 (ms)": goal(a?.p50, GOALS.p50Ms),
@@ -755,9 +752,9 @@ async function main(): Promise<void> {
       { title: `Glass-to-glass latency over time (bench:e2e, ${new Date().toISOString()})`, panels },
       plotPath,
     );
-    const json = JSON.stringify({ ...summary, plot: plotPath });
-    writeFileSync("bench/out/e2e-summary.json", `${JSON.stringify({ ...summary, plot: plotPath }, null, 2)}\n`);
-    console.log(json);
+    const out = { ...summary, plot: plotPath };
+    writeFileSync("bench/out/e2e-summary.json", `${JSON.stringify(out, null, 2)}\n`);
+    console.log(JSON.stringify(out));
   });
 }
 

@@ -334,7 +334,7 @@ async function main(): Promise<void> {
             }
           : undefined,
         ratioP50: round2(ratio),
-        ratioP50PerWindowPair: spread(pairRatios).map((v) => (v === null ? null : Math.round(v * 100) / 100)),
+        ratioP50PerWindowPair: spread(pairRatios),
         goals: { ...GOALS, met },
         errors: pageErrors,
         notes: [

@@ -5,6 +5,7 @@
 // ~1 fps here).
 import { createServer } from "node:net";
 import type { Browser, BrowserContextOptions, Page } from "@playwright/test";
+import type { CanvasWindow, StateRecord } from "./fixtures/player/main.ts";
 import { PORTS } from "./ports.ts";
 
 /** Where the suite serves the example pages (playwright.config.ts builds and previews them). */
@@ -48,21 +49,10 @@ export function playerCanvas(page: Page): Promise<PlayerCanvas | undefined> {
   });
 }
 
-/** What the player's canvas showed over a window: distinct pictures (by a hash of their pixels), samples, blanks. */
-export interface CanvasWindow {
-  distinct: number;
-  samples: number;
-  blank: number;
-  /** The canvas's own size (the video's). */
-  width: number;
-  height: number;
-}
-
-/** A page's body[data-state], with when it took it (Date.now(), this machine's clock). */
-export interface StateRecord {
-  state: string;
-  at: number;
-}
+// What the player's canvas showed over a window (distinct pictures, samples, blanks; the canvas's own
+// size), and a page's body[data-state] with when it took it (Date.now(), this machine's clock): the
+// same shapes as the player fixture's.
+export type { CanvasWindow, StateRecord };
 
 /** What the monitor keeps in the page (window.__monitor). */
 interface Monitor {

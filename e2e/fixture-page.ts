@@ -20,3 +20,15 @@ export async function openFixturePage(
   });
   return page;
 }
+
+/** Closes the browser context of every page given (errors ignored: a context may be closed already). */
+export async function closeContexts(pages: readonly Page[]): Promise<void> {
+  await Promise.all(
+    pages.map((page) =>
+      page
+        .context()
+        .close()
+        .catch(() => undefined),
+    ),
+  );
+}

@@ -10,6 +10,7 @@
 import { type Browser, expect, type Page, test } from "@playwright/test";
 import { FIXTURES_URL } from "./fixture-page.ts";
 import type { BenchPage } from "./fixtures/player-bench/main.ts";
+import { median } from "./meter/pixel-code.ts";
 import { type RelayProcess, startRelay } from "./relay.ts";
 
 declare const bench: BenchPage;
@@ -27,13 +28,6 @@ const MIN_METER_SAMPLES = 120;
 const MIN_PLAYER_SAMPLES = 45;
 
 test.describe.configure({ timeout: 90_000 });
-
-function median(values: readonly number[]): number {
-  const s = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 const round1 = (value: number): number => Math.round(value * 10) / 10;
 

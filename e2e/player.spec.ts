@@ -6,7 +6,7 @@
 import { createServer } from "node:net";
 import { type Browser, expect, type Page, test } from "@playwright/test";
 import { PLAYBACK_LAUNCH_OPTIONS } from "./chromium.ts";
-import { openFixturePage } from "./fixture-page.ts";
+import { closeContexts, openFixturePage } from "./fixture-page.ts";
 import type { CameraPage } from "./fixtures/camera/main.ts";
 import type { PlayerPage } from "./fixtures/player/main.ts";
 import { uniqueName } from "./interop-page.ts";
@@ -59,14 +59,7 @@ test.afterEach(async ({}, testInfo) => {
   }
   said.length = 0;
   // Closing the contexts stops their cameras and players before the next test.
-  await Promise.all(
-    opened.splice(0).map(({ page }) =>
-      page
-        .context()
-        .close()
-        .catch(() => undefined),
-    ),
-  );
+  await closeContexts(opened.splice(0).map(({ page }) => page));
   await relay?.stop();
 });
 

@@ -7,7 +7,7 @@
 // (a page in the background drops to ~1 fps here).
 import { type Browser, expect, type Page, test } from "@playwright/test";
 import { PLAYBACK_LAUNCH_OPTIONS } from "./chromium.ts";
-import { openFixturePage } from "./fixture-page.ts";
+import { closeContexts, openFixturePage } from "./fixture-page.ts";
 import type { PlayerPage } from "./fixtures/player/main.ts";
 import { uniqueName } from "./interop-page.ts";
 import { type RelayProcess, startRelay } from "./relay.ts";
@@ -42,14 +42,7 @@ test.afterEach(async ({}, testInfo) => {
     console.log(`--- relay (last 20)\n${relay.lines.slice(-20).join("\n")}`);
   }
   said.length = 0;
-  await Promise.all(
-    pages.splice(0).map((page) =>
-      page
-        .context()
-        .close()
-        .catch(() => undefined),
-    ),
-  );
+  await closeContexts(pages.splice(0));
   await relay?.stop();
 });
 

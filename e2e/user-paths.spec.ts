@@ -23,6 +23,7 @@ import {
   type StateRecord,
   states,
 } from "./example-pages.ts";
+import { closeContexts } from "./fixture-page.ts";
 import { type RelayProcess, startRelay } from "./relay.ts";
 
 test.use({ launchOptions: PLAYBACK_LAUNCH_OPTIONS });
@@ -80,14 +81,7 @@ test.afterEach(async ({}, testInfo) => {
       .then(() => console.log(JSON.stringify({ screenshot: path })))
       .catch((error: unknown) => console.log(`--- no screenshot of ${label}: ${String(error)}`));
   }
-  await Promise.all(
-    opened.splice(0).map(({ page }) =>
-      page
-        .context()
-        .close()
-        .catch(() => undefined),
-    ),
-  );
+  await closeContexts(opened.splice(0).map(({ page }) => page));
   await relay?.stop();
   relay = undefined;
 });

@@ -289,6 +289,17 @@ export interface LatencyReader {
   stop(): void;
 }
 
+/** The finite values, ascending. */
+export const sorted = (values: readonly number[]): number[] => values.filter(Number.isFinite).sort((a, b) => a - b);
+
+/** The median of the finite values (the mean of the middle two for an even count); NaN if none. */
+export function median(values: readonly number[]): number {
+  const s = sorted(values);
+  if (s.length === 0) return Number.NaN;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
 /** Nearest-rank percentile of ascending values. */
 export function percentile(sorted: readonly number[], p: number): number | undefined {
   if (sorted.length === 0) return undefined;
