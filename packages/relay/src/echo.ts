@@ -7,7 +7,6 @@
 //     unidirectional streams were fully received.
 // Any other path is answered 404; with a token configured, a missing one 401 and a wrong one 403.
 import { concatBytes } from "@moqkit/sdk/wire";
-import { authorize } from "./authorize.ts";
 import {
   type WebTransportBidirectionalStream,
   type WebTransportSession,
@@ -20,20 +19,12 @@ const decoder = new TextDecoder();
 type Log = (line: string) => void;
 
 export interface EchoOptions {
-  token?: string;
   log: Log;
 }
 
-/** Routes and authorizes a session request, then serves it. */
+/** Routes a session request (already authorized by the relay, as every path is), then serves it. */
 export function handleEchoSession(session: WebTransportSession, options: EchoOptions): void {
-  const url = new URL(session.url);
-  const status = authorize(url, session.headers, options.token);
-  if (status !== 200) {
-    options.log(`session ${url.pathname} rejected ${status}`);
-    void session.reject(status);
-    return;
-  }
-  const path = url.pathname;
+  const path = new URL(session.url).pathname;
   if (path !== "/echo" && path !== "/sink") {
     options.log(`session ${path} rejected 404`);
     void session.reject(404);

@@ -7,6 +7,7 @@
 import {
   type ControlMessage,
   type ControlMessageKind,
+  concatBytes,
   encodeControlMessage,
   encodeFetchHeader,
   encodeFetchObjectHeader,
@@ -17,6 +18,7 @@ import {
   ObjectStatus,
   Writer,
 } from "@moqkit/sdk/wire";
+import { toHex } from "@moqkit/sdk-test/wire/test-bytes.ts";
 import { messages, mutateWithSeed, prng } from "@moqkit/sdk-test/wire/test-helpers.ts";
 import fc from "fast-check";
 
@@ -55,16 +57,6 @@ export const ALL_DECODERS: Decoder[] = [...CONTROL_DECODERS, ...DATA_DECODERS];
 
 /** Valid encodings per decoder, sampled once: mutations start from these. */
 const POOL = 128;
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
 /** A varint of any encoded length, biased to small values (track aliases, IDs). */
 function randomVarint(next: () => number): number {
@@ -120,7 +112,7 @@ export function validSubgroupStream(type: number, seed: number, trackAlias?: num
     previous = id;
     id += 1 + Math.floor(next() * 3);
   }
-  return concat(parts);
+  return concatBytes(...parts);
 }
 
 /** A valid fetch stream: FETCH_HEADER, then 0..4 objects. */
@@ -133,7 +125,7 @@ export function validFetchStream(seed: number): Uint8Array {
     const ids = { groupId: randomVarint(next), subgroupId: randomVarint(next), objectId: randomVarint(next) };
     parts.push(encodeFetchObjectHeader({ ...ids, publisherPriority: Math.floor(next() * 256), ...tail }), tail.payload);
   }
-  return concat(parts);
+  return concatBytes(...parts);
 }
 
 /** A valid OBJECT_DATAGRAM of type `type`. */
@@ -216,9 +208,9 @@ export class CaseFactory {
     }
     const valid = this.valid(decoder, seed);
     const head = valid.subarray(0, typeLength(valid));
-    if (roll < 0.125) return concat([head, randomChunk(next, 64)]);
+    if (roll < 0.125) return concatBytes(head, randomChunk(next, 64));
     if (roll < 0.1875) return valid;
-    return concat([head, mutateWithSeed(valid.subarray(head.length), seed)]);
+    return concatBytes(head, mutateWithSeed(valid.subarray(head.length), seed));
   }
 
   /**
@@ -230,7 +222,7 @@ export class CaseFactory {
       const valid = validDatagram(decoder.type, seed, trackAlias);
       const next = prng(seed);
       // Keep the type and alias (both 1 byte here): the datagram stays routed; half go unchanged.
-      return next() < 0.5 ? valid : concat([valid.subarray(0, 2), mutateWithSeed(valid.subarray(2), seed)]);
+      return next() < 0.5 ? valid : concatBytes(valid.subarray(0, 2), mutateWithSeed(valid.subarray(2), seed));
     }
     const valid =
       decoder.kind === "subgroup" ? validSubgroupStream(decoder.type, seed, trackAlias) : this.case(decoder, seed);
@@ -238,7 +230,7 @@ export class CaseFactory {
     // The header is type (1) + alias (1..8) + group ... : keep type and alias, mutate the rest.
     const aliasLength = 1 << ((valid[1] as number) >> 6);
     const keep = 1 + aliasLength;
-    return concat([valid.subarray(0, keep), mutateWithSeed(valid.subarray(keep), seed)]);
+    return concatBytes(valid.subarray(0, keep), mutateWithSeed(valid.subarray(keep), seed));
   }
 }
 
@@ -249,6 +241,14 @@ export function framed(type: number, payload: Uint8Array): Uint8Array {
 }
 
 export function hex(bytes: Uint8Array, max = 512): string {
-  const shown = Array.from(bytes.subarray(0, max), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const shown = toHex(bytes.subarray(0, max));
   return bytes.length > max ? `${shown}…(${bytes.length} bytes)` : shown;
+}
+
+/** A non-negative number from the command line (`--name N`), or `fallback`; without either it throws. */
+export function flag(name: string, fallback?: number): number {
+  const index = Deno.args.indexOf(`--${name}`);
+  const value = index >= 0 ? Number(Deno.args[index + 1]) : fallback;
+  if (value === undefined || !Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number`);
+  return value;
 }

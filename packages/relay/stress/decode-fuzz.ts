@@ -19,7 +19,8 @@ import {
   readSubgroupObject,
   StreamReader,
 } from "@moqkit/sdk/wire";
-import { ALL_DECODERS, CaseFactory, type Decoder, hex } from "./cases.ts";
+import { splitAt, streamOf } from "../src/webtransport/test-bytes.ts";
+import { ALL_DECODERS, CaseFactory, type Decoder, flag, hex } from "./cases.ts";
 
 export interface DecoderFinding {
   decoder: string;
@@ -50,28 +51,19 @@ const SLICE = 500;
 const MAX_FINDINGS = 20;
 
 /** A stream delivering `bytes` in 1..3 chunks, then FIN. */
-function streamOf(bytes: Uint8Array, seed: number): ReadableStream<Uint8Array> {
-  const chunks: Uint8Array[] = [];
+function cutStream(bytes: Uint8Array, seed: number): ReadableStream<Uint8Array> {
+  const offsets: number[] = [];
   const cuts = seed % 3;
   let start = 0;
   for (let i = 0; i < cuts && start < bytes.length; i++) {
-    const end = start + 1 + ((seed >>> (4 + i * 4)) % Math.max(1, bytes.length - start));
-    chunks.push(bytes.slice(start, end));
-    start = end;
+    start += 1 + ((seed >>> (4 + i * 4)) % Math.max(1, bytes.length - start));
+    offsets.push(start);
   }
-  chunks.push(bytes.slice(start));
-  let index = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const chunk = chunks[index++];
-      if (chunk === undefined) controller.close();
-      else controller.enqueue(chunk);
-    },
-  });
+  return streamOf(splitAt(bytes, ...offsets));
 }
 
 async function decodeStream(bytes: Uint8Array, seed: number): Promise<void> {
-  const reader = new StreamReader(streamOf(bytes, seed));
+  const reader = new StreamReader(cutStream(bytes, seed));
   const header = await readDataStreamHeader(reader, DEFAULT_LIMITS);
   if (header.kind === "subgroup") {
     let previous: number | undefined;
@@ -188,13 +180,6 @@ export async function runDecoderFuzz(options: {
     elapsedMs: Math.round(performance.now() - start),
     findings,
   };
-}
-
-function flag(name: string, fallback: number): number {
-  const index = Deno.args.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(Deno.args[index + 1]) : fallback;
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number`);
-  return value;
 }
 
 if (import.meta.main) {

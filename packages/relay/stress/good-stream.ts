@@ -6,7 +6,7 @@
 import { createTrack, type TrackSubscriber } from "@moqkit/sdk/cache";
 import type { Session } from "@moqkit/sdk/session";
 import { moqConnect, withTimeout } from "../src/moq/test-client.ts";
-import type { Relay } from "../src/relay-process.ts";
+import { delay, type Relay } from "../src/relay-process.ts";
 
 export interface SubscriberReport {
   received: number;
@@ -31,7 +31,8 @@ export interface GoodStreamReport {
 }
 
 class Receiver {
-  readonly arrivals = new Map<number, number>();
+  /** The groups that arrived. */
+  readonly arrivals = new Set<number>();
   corrupt = 0;
   maxGapMs = 0;
   last = performance.now();
@@ -54,7 +55,7 @@ class Receiver {
       this.last = now;
       const view = chunk === undefined || chunk.length < 4 ? undefined : new DataView(chunk.buffer, chunk.byteOffset);
       if (view === undefined || view.getUint32(0) !== segment.sequence) this.corrupt++;
-      this.arrivals.set(segment.sequence, now);
+      this.arrivals.add(segment.sequence);
     }
   }
 }
@@ -138,7 +139,7 @@ export class GoodStream {
     const expected = this.#sequence;
     const subscribers = this.#receivers.map((receiver): SubscriberReport => {
       let received = 0;
-      for (const sequence of receiver.arrivals.keys()) if (sequence < expected) received++;
+      for (const sequence of receiver.arrivals) if (sequence < expected) received++;
       const gap = receiver.ended === undefined ? now - receiver.last : 0;
       return {
         received,
@@ -167,14 +168,14 @@ export class GoodStream {
     const deadline = performance.now() + drainMs;
     while (performance.now() < deadline) {
       if (this.#receivers.every((r) => r.arrivals.size >= expected)) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await delay(50);
     }
     // The drain is no gap of the stream: measure gaps up to the last group sent.
     const report = this.report();
     this.#stopped = true;
     this.#publisher?.close();
     for (const session of this.#sessions) session.close();
-    await Promise.race([Promise.allSettled(this.#reads), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    await Promise.race([Promise.allSettled(this.#reads), delay(1_000)]);
     return report;
   }
 }

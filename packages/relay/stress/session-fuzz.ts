@@ -14,10 +14,11 @@
 //
 // Run alone: deno run --unstable-net --allow-all packages/relay/stress/session-fuzz.ts --port N
 //   [--duration-ms N] [--concurrency N] [--seed N] [--max-sessions N]
-import { encodeControlMessage, SetupParameter } from "@moqkit/sdk/wire";
+import { concatBytes, encodeControlMessage } from "@moqkit/sdk/wire";
+import { RAW_CLIENT_SETUP } from "../src/moq/test-client.ts";
 import { withTimeout } from "../src/relay-process.ts";
 import { connect } from "../src/webtransport/client.ts";
-import { ALL_DECODERS, CaseFactory, type Decoder, framed } from "./cases.ts";
+import { ALL_DECODERS, CaseFactory, type Decoder, flag, framed } from "./cases.ts";
 
 export interface SessionFuzzReport {
   sessionsOpened: number;
@@ -35,12 +36,6 @@ export interface SessionFuzzReport {
   elapsedMs: number;
   firstErrors: string[];
 }
-
-const SETUP = encodeControlMessage({
-  kind: "client_setup",
-  versions: [0xff00000e],
-  parameters: [{ type: SetupParameter.MAX_REQUEST_ID, value: 1_000_000 }],
-});
 
 const PUBLISH_ALIAS = 1;
 
@@ -98,14 +93,16 @@ async function runSession(
     const pick = (n: number) => (Math.abs(seedBase) % n) + 1;
     if (decoder.kind === "control") {
       const count = pick(32);
-      const parts = [SETUP];
+      const parts = [RAW_CLIENT_SETUP];
       for (let i = 0; i < count; i++) parts.push(framed(decoder.type, factory.case(decoder, seedBase + i)));
-      await writer.write(concat(parts)).catch(() => {});
+      await writer.write(concatBytes(...parts)).catch(() => {});
       report.cases[decoder.name] = (report.cases[decoder.name] ?? 0) + count;
       report.totalCases += count;
     } else {
       const routed = decoder.kind !== "fetch";
-      await writer.write(routed ? concat([SETUP, publishMessage(index)]) : SETUP).catch(() => {});
+      await writer
+        .write(routed ? concatBytes(RAW_CLIENT_SETUP, publishMessage(index)) : RAW_CLIENT_SETUP)
+        .catch(() => {});
       const count = pick(8);
       let sent = 0;
       for (let i = 0; i < count; i++) {
@@ -146,16 +143,6 @@ async function runSession(
   }
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 export async function runSessionFuzz(options: Options): Promise<SessionFuzzReport> {
   const factory = new CaseFactory(options.seed);
   const report: SessionFuzzReport = {
@@ -194,13 +181,6 @@ export async function runSessionFuzz(options: Options): Promise<SessionFuzzRepor
   }
   report.elapsedMs = Math.round(performance.now() - start);
   return report;
-}
-
-function flag(name: string, fallback?: number): number {
-  const index = Deno.args.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(Deno.args[index + 1]) : fallback;
-  if (value === undefined || !Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number`);
-  return value;
 }
 
 if (import.meta.main) {

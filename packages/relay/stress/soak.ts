@@ -8,7 +8,7 @@
 // missed or got corrupt, gaps above MAX_GAP_MS (default 2000), sessions that closed. Prints one JSON
 // summary with every sample; exits 1 unless both growths are under MAX_GROWTH_PCT (default 10) and
 // there are no errors.
-import { stopRelay, withTimeout } from "../src/relay-process.ts";
+import { delay, stopRelay, withTimeout } from "../src/relay-process.ts";
 import { GoodStream, type GoodStreamReport } from "./good-stream.ts";
 import { Inspector, rssMiB, startInspectedRelay } from "./inspected-relay.ts";
 
@@ -90,7 +90,7 @@ export async function runSoak(given: Partial<SoakOptions> = {}): Promise<SoakSum
     const count = Math.floor(options.durationMs / options.sampleMs);
     for (let i = 1; i <= count; i++) {
       const due = begin + i * options.sampleMs;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+      await delay(Math.max(0, due - performance.now()));
       await sample();
     }
     const report = await good.stop();

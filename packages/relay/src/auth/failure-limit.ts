@@ -2,6 +2,7 @@
 // address is blocked until the oldest of them leaves the window. A blocked address is refused
 // at once (429 for a session request, UNAUTHORIZED for a CLIENT_SETUP), without checking its token,
 // so guessing a token runs at maxFailures per window, not thousands per second.
+import { clientAddress } from "../webtransport/server.ts";
 
 export interface FailureLimitOptions {
   /** Failed attempts an address may make within the window. Default 10. */
@@ -15,12 +16,6 @@ export interface FailureLimitOptions {
 }
 
 export const DEFAULT_FAILURE_LIMIT = { maxFailures: 10, windowMs: 60_000 } as const;
-
-/** The address a limit is kept for: an IPv4-mapped IPv6 address counts as its IPv4 one. */
-export function clientAddress(hostname: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(hostname);
-  return mapped ? (mapped[1] as string) : hostname.toLowerCase();
-}
 
 export class FailureLimit {
   readonly maxFailures: number;

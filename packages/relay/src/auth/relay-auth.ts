@@ -10,14 +10,13 @@
 //     CLIENT_SETUP is one guess); refused with the session error UNAUTHORIZED (0x2), or
 //     EXPIRED_AUTH_TOKEN (0x18) for a good JWT past its `exp`.
 import type { Session, SessionHandler } from "@moqkit/sdk/session";
-import { type Namespace, ProtocolViolation, SessionErrorCode } from "@moqkit/sdk/wire";
+import { ProtocolViolation, SessionErrorCode } from "@moqkit/sdk/wire";
+import { requestToken } from "../authorize.ts";
+import type { Permits } from "../moq/router.ts";
 import { FailureLimit, type FailureLimitOptions } from "./failure-limit.ts";
 import { ALL_GRANTS, type Grants, mayList, permits } from "./grants.ts";
 import { type JwtKey, looksLikeJwt, verifyJwt } from "./jwt.ts";
 import { StaticToken } from "./static-token.ts";
-
-/** What the router asks: may `session` publish or subscribe `namespace`, or list under it (SUBSCRIBE_NAMESPACE)? */
-export type Permits = (session: Session, action: "publish" | "subscribe" | "list", namespace: Namespace) => boolean;
 
 export interface RelayAuthOptions {
   /** A static token that grants everything (--token). */
@@ -87,7 +86,7 @@ export class RelayAuth {
     if (this.isOpen) return { status: 200, grants: ALL_GRANTS };
     if (this.#limit.isBlocked(address)) return { status: 429, reason: "too many failed attempts" };
     const jwt = url.searchParams.get("jwt");
-    const token = url.searchParams.get("token") ?? headers.get("authorization")?.replace(/^Bearer\s+/i, "");
+    const token = requestToken(url, headers);
     let grants: Grants | undefined;
     if (jwt !== null && jwt !== "") grants = orNothing(await this.#checkJwt(jwt, address));
     else if (token !== undefined && token !== "") grants = orNothing(await this.#check(token, address));

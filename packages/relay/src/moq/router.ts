@@ -44,6 +44,12 @@ import {
   type TrackName,
 } from "@moqkit/sdk/wire";
 
+/** What a session asks of the router that authorization may refuse ("list": SUBSCRIBE_NAMESPACE of a prefix). */
+export type RouteAction = "publish" | "subscribe" | "list";
+
+/** Whether `session` may do `action` on `namespace` (RouterOptions.permits). */
+export type Permits = (session: Session, action: RouteAction, namespace: Namespace) => boolean;
+
 export interface RouterOptions {
   /** How long a SUBSCRIBE waits for its namespace to be published before "not found" (ms). Default 1000. */
   announceWaitMs?: number;
@@ -71,7 +77,7 @@ export interface RouterOptions {
    * `namespace`; "list": may it SUBSCRIBE_NAMESPACE `namespace` as a prefix (something under it is
    * readable). Refusals are UNAUTHORIZED. Default: everything is permitted.
    */
-  permits?: (session: Session, action: "publish" | "subscribe" | "list", namespace: Namespace) => boolean;
+  permits?: Permits;
   /** Byte bounds on the relay's tracks: per track, and a budget shared with the sessions' pushed tracks. */
   cache?: Pick<TrackOptions, "maxBytes" | "budget">;
   log?: (line: string) => void;
@@ -152,7 +158,7 @@ export class Router {
   }
 
   /** Refuses a request outside what `session` is granted, with UNAUTHORIZED (`code` of its ERROR). */
-  #authorize(session: Session, action: "publish" | "subscribe" | "list", namespace: Namespace, code: number): void {
+  #authorize(session: Session, action: RouteAction, namespace: Namespace, code: number): void {
     if (this.#permits(session, action, namespace)) return;
     this.#log(`refused ${action} ${describeNamespace(namespace)}: not granted`);
     throw new RequestError(code, `${action} ${describeNamespace(namespace)} is not granted`);

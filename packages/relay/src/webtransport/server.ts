@@ -250,7 +250,7 @@ export class WebTransportServer implements AsyncIterable<WebTransportSession> {
 }
 
 /** A client's address for the per-address limits: an IPv4-mapped IPv6 address counts as its IPv4 one. */
-function clientAddress(hostname: string): string {
+export function clientAddress(hostname: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(hostname);
   return mapped ? (mapped[1] as string) : hostname.toLowerCase();
 }
