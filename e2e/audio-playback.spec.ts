@@ -48,7 +48,9 @@ function checkPlayed(result: PlayResult, path: string): void {
   const bend = result.feedLateMs.max < 10 ? 0.03 : 0.1;
   expect(result.playheadRate).toBeGreaterThan(1 - bend);
   expect(result.playheadRate).toBeLessThan(1 + bend);
-  // Fed on time, it never runs dry; when the feeding stops, it runs dry once and stays silent.
+  // Fed on time at the Player's default target, it never runs dry (at target 0 a CI run underran once
+  // with the page on time: the decoder's or the audio thread's own jitter on a busy machine). When the
+  // feeding stops, it runs dry once and stays silent.
   if (result.feedLateMs.max < 10) expect(result.underrunsWhileFed).toBe(0);
   expect(result.underrunsAfterStop).toBeGreaterThanOrEqual(result.underrunsWhileFed + 1);
   expect(result.playheadAfterStop).toBeUndefined();
