@@ -373,6 +373,11 @@ export class TrackPublisher {
     return this.#state.end !== undefined;
   }
 
+  /** The highest sequence number inserted so far (even if expired since), or `undefined` before any. */
+  get latestSequence(): number | undefined {
+    return this.#state.latestSequence;
+  }
+
   /**
    * Resolves once the track has ended, however it ended: a network publisher uses it to learn
    * that nobody reads any more (then it can unsubscribe upstream).

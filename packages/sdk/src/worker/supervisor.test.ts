@@ -1,6 +1,7 @@
 // A publisher that leaves and starts again, numbering its groups from 0 again (moq-dev's @moq/publish
 // does), seen through the worker: the supervisor starts the track over with the new publication, so
-// pulls get the new run; within one publication, and across a reconnect, a held group is still refused.
+// pulls get the new run, also when it started while the worker's session was down; within one
+// publication, and across a reconnect that finds it still live, a held group is still refused.
 import { afterEach, describe, expect, it } from "vitest";
 import { createTrack, type TrackPublisher, type TrackSubscriber } from "../cache/index.ts";
 import {
@@ -27,13 +28,13 @@ function relay() {
     start(): TrackPublisher {
       const [input, root] = createTrack("served", { keepLatest: true });
       run = { input, root };
-      for (const broadcast of broadcasts) broadcast.addTrack(TRACK, root);
+      for (const broadcast of broadcasts) if (!broadcast.isClosed) broadcast.addTrack(TRACK, root);
       return input;
     },
     /** The publisher leaves: its track ends (PUBLISH_DONE) and is no longer served. */
     stop(): void {
       run?.input.close();
-      for (const broadcast of broadcasts) broadcast.removeTrack(TRACK);
+      for (const broadcast of broadcasts) if (!broadcast.isClosed) broadcast.removeTrack(TRACK);
       run?.root.close();
       run = undefined;
     },
@@ -146,6 +147,34 @@ describe("a publisher that starts again from group 0", () => {
     input = upstream.start();
     write(input, 2, 0);
     expect(await within(text(await within(pull.next())))).toBe("run 2 group 0");
+    pull.close();
+  });
+
+  it("starts over when the publisher started again while the session was down (SUBSCRIBE_OK's largest is below)", async () => {
+    const upstream = relay();
+    let input = upstream.start();
+    const { client, track, changes } = await connected(upstream);
+    const pull = client.pull([track], { credit: 1 });
+    await until(() => changes.some((change) => change.status === "active"));
+    for (let group = 0; group <= 3; group++) {
+      write(input, 1, group);
+      expect(await within(text(await within(pull.next())))).toBe(`run 1 group ${group}`);
+    }
+
+    // The session drops first, so this subscription never hears the old publication end; while it is
+    // down the publisher starts again from group 0 and gets to group 1.
+    upstream.servers[0]?.close(0x3, "relay restarting");
+    upstream.stop();
+    input = upstream.start();
+    write(input, 2, 0);
+    write(input, 2, 1);
+    await until(() => client.state.sessions >= 2 && client.state.state === "connected");
+    // The new session subscribes and is sent the latest group (1): not refused as one it holds.
+    expect(await within(text(await within(pull.next())))).toBe("run 2 group 1");
+    write(input, 2, 2);
+    expect(await within(text(await within(pull.next())))).toBe("run 2 group 2");
+    // The old run's groups are gone: the worker holds the new run only.
+    expect((await client.stats()).tracks.find((held) => held.trackId === track.id)?.segments).toBe(2);
     pull.close();
   });
 

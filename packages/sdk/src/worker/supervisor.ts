@@ -304,7 +304,15 @@ export class Supervisor {
     }
     wanted.current = subscription;
     subscription.ready.then(
-      () => {
+      (info) => {
+        // A session lost while the publisher started again never saw its subscription end, so the
+        // new publication is told apart here: SUBSCRIBE_OK's largest group is below what the track
+        // holds, or there is none yet. Its groups then start the track over, as below. (A publication
+        // still live, seen again through a relay that holds nothing of it yet, only lets the previous
+        // session's groups go at its next group, which is newer anyway.)
+        const held = wanted.into.latestSequence;
+        const newRun = held !== undefined && (info.largest === undefined || info.largest.group < held);
+        if (newRun && !wanted.into.isClosed && !wanted.into.isEnded) wanted.into.startOver();
         wanted.backoff.reset();
         this.#options.onTrack(wanted.trackId, "active");
       },
