@@ -15,12 +15,13 @@ import type {
   WorkerRequest,
   WorkerStats,
 } from "./protocol.ts";
+import { localRelayOrigin } from "./relay-url.ts";
 import type { MessageEndpoint, ServiceDependencies } from "./service.ts";
 import { Spare } from "./spare.ts";
 import { checkTrackRef } from "./validate.ts";
 
 /** What connect() takes besides the URL: the connect request's options (protocol.ts documents each). */
-export type ConnectParameters = Omit<ConnectRequest, "type" | "id" | "url">;
+export type ConnectParameters = Omit<ConnectRequest, "type" | "id" | "url" | "knownCertificateHashes">;
 
 export interface StateChange {
   state: ConnectionState;
@@ -52,6 +53,25 @@ const spareWorkers = new Spare<Worker>({
 
 /** Chunk latencies kept for pullLatency(): the newest this many. */
 const LATENCY_SAMPLES = 4096;
+
+/**
+ * The certificate hashes each local (http://) relay served to this page, by origin: the next
+ * client's first connection tries them instead of fetching them again (the worker fetches anew if
+ * they fail). Plain memory of what the relay said over plain HTTP, so no weaker than fetching it.
+ */
+const learnedCertificates = new Map<string, string[]>();
+const MAX_LEARNED_CERTIFICATES = 16;
+
+function learnCertificate(origin: string, hashes: string[]): void {
+  learnedCertificates.delete(origin);
+  if (hashes.length === 0) return;
+  learnedCertificates.set(origin, hashes);
+  // Oldest first in a Map: keep the newest few.
+  for (const old of learnedCertificates.keys()) {
+    if (learnedCertificates.size <= MAX_LEARNED_CERTIFICATES) break;
+    learnedCertificates.delete(old);
+  }
+}
 
 /** Published segments' time to live when the page does not say (ms). */
 export const DEFAULT_SEGMENT_TTL_MS = 10_000;
@@ -126,7 +146,16 @@ export class WorkerClient {
   /** Connects the worker to a relay; resolves once connected (it reconnects by itself after that). */
   async connect(url: string, parameters: ConnectParameters = {}): Promise<void> {
     if (typeof url !== "string") throw new WorkerArgumentError(`url must be a string, got ${typeof url}`);
-    await this.#request({ type: "connect", id: 0, url, ...parameters });
+    const origin = parameters.certificateHashes === undefined ? localRelayOrigin(url) : undefined;
+    const known = origin === undefined ? undefined : learnedCertificates.get(origin);
+    const { certificateHashes } = await this.#request<"connect">({
+      type: "connect",
+      id: 0,
+      url,
+      ...parameters,
+      ...(known === undefined ? {} : { knownCertificateHashes: known }),
+    });
+    if (origin !== undefined) learnCertificate(origin, certificateHashes);
   }
 
   /** Receives a track into the worker's cache; pull() its segments. */

@@ -61,6 +61,12 @@ export interface ConnectRequest {
   url: string;
   /** Hex SHA-256 hashes of the relay's certificate (instead of fetching them for an http:// URL). */
   certificateHashes?: string[];
+  /**
+   * For an http:// URL: the hashes an earlier connection on this page fetched from that relay. The
+   * first connection tries them without fetching; when they fail (the relay has a new certificate)
+   * it fetches and tries again. Set by WorkerClient, not by callers.
+   */
+  knownCertificateHashes?: string[];
   reconnect?: ReconnectOptions;
   liveness?: LivenessOptions;
   /**
@@ -223,7 +229,8 @@ export type WorkerRequest =
 
 /** What a request resolves with, by request type. */
 export interface ReplyValues {
-  connect: undefined;
+  /** The hashes the session pinned (fetched or given; empty for an https:// URL without any). */
+  connect: { certificateHashes: string[] };
   subscribe: { trackId: number };
   publish: { trackId: number };
   "close-track": undefined;

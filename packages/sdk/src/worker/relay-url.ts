@@ -52,6 +52,16 @@ export async function resolveRelay(
   return { url: secure.href, certificateHashes: [text] };
 }
 
+/** The origin of an http:// relay URL (a local relay whose certificate hash is fetched), else undefined. */
+export function localRelayOrigin(url: string): string | undefined {
+  try {
+    const target = new URL(url);
+    return target.protocol === "http:" ? target.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Hex hashes as WebTransport's serverCertificateHashes. */
 export function toCertificateHashes(
   hexes: readonly string[],

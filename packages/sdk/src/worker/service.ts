@@ -17,7 +17,7 @@ import type {
   WorkerStats,
 } from "./protocol.ts";
 import { DEFAULT_CREDIT, Pull, type PullSource } from "./pull.ts";
-import { type Fetcher, type ResolvedRelay, resolveRelay, toCertificateHashes } from "./relay-url.ts";
+import { type Fetcher, localRelayOrigin, type ResolvedRelay, resolveRelay, toCertificateHashes } from "./relay-url.ts";
 import { type ObjectSent, Supervisor } from "./supervisor.ts";
 import { parseRequest } from "./validate.ts";
 
@@ -217,22 +217,29 @@ export class WorkerService {
       throw new WorkerError("bad-request", "connect() was called already");
     const fetcher = this.#deps.fetch;
     const open = this.#deps.connect ?? ((relay, options) => connect(relay.url, options));
+    // What the page learned of this local relay's certificate saves fetching it (~5 ms here, more on
+    // a busy machine) on the first connection; every reconnection fetches it anew (a restarted relay
+    // has a new certificate).
+    let known = knownHashes(request);
+    let pinned: string[] = [];
+    const openResolved = (relay: ResolvedRelay): Promise<Session> => {
+      pinned = relay.certificateHashes;
+      return open(relay, this.#sessionOptions(request, relay));
+    };
     const supervisor = new Supervisor({
       open: async () => {
-        const relay = await resolveRelay(request.url, request.certificateHashes, fetcher);
-        // Each received object in a buffer of its own, so a pull can transfer it without a copy.
-        const options: ConnectOptions = { implementation: "moqkit-worker", ownObjectBuffers: true };
-        if (relay.certificateHashes.length > 0)
-          options.serverCertificateHashes = toCertificateHashes(relay.certificateHashes);
-        // The worker's own bound on what it keeps, whatever the publisher allows.
-        if (request.cacheDurationMs !== undefined) {
-          options.cacheDurationMs = request.cacheDurationMs;
-          options.maxCacheDurationMs = request.cacheDurationMs;
+        const hint = known;
+        known = undefined;
+        if (hint !== undefined) {
+          try {
+            return await openResolved(await resolveRelay(request.url, hint, fetcher));
+          } catch (error) {
+            this.#deps.log?.(
+              `the certificate this page knew for ${request.url} failed (${String(error)}): fetching it`,
+            );
+          }
         }
-        if (request.authorizationToken !== undefined) options.authorizationToken = request.authorizationToken;
-        if (request.sendRateKbps !== undefined) options.sendRate = new SendRateLimit(request.sendRateKbps * 125);
-        if (this.#deps.log !== undefined) options.log = this.#deps.log;
-        return open(relay, options);
+        return openResolved(await resolveRelay(request.url, request.certificateHashes, fetcher));
       },
       reconnect: request.reconnect ?? {},
       liveness: request.liveness ?? {},
@@ -250,9 +257,25 @@ export class WorkerService {
     // Tracks asked for before connect() are applied by the supervisor once the session is up.
     for (const track of this.#tracks.values()) this.#attach(track);
     supervisor.start().then(
-      () => this.#reply(request.id),
+      () => this.#reply<"connect">(request.id, { certificateHashes: pinned }),
       (error: unknown) => this.#replyError(request.id, error),
     );
+  }
+
+  #sessionOptions(request: ConnectRequest, relay: ResolvedRelay): ConnectOptions {
+    // Each received object in a buffer of its own, so a pull can transfer it without a copy.
+    const options: ConnectOptions = { implementation: "moqkit-worker", ownObjectBuffers: true };
+    if (relay.certificateHashes.length > 0)
+      options.serverCertificateHashes = toCertificateHashes(relay.certificateHashes);
+    // The worker's own bound on what it keeps, whatever the publisher allows.
+    if (request.cacheDurationMs !== undefined) {
+      options.cacheDurationMs = request.cacheDurationMs;
+      options.maxCacheDurationMs = request.cacheDurationMs;
+    }
+    if (request.authorizationToken !== undefined) options.authorizationToken = request.authorizationToken;
+    if (request.sendRateKbps !== undefined) options.sendRate = new SendRateLimit(request.sendRateKbps * 125);
+    if (this.#deps.log !== undefined) options.log = this.#deps.log;
+    return options;
   }
 
   #attach(track: WorkerTrack): void {
@@ -519,4 +542,11 @@ export function ownBytes(bytes: Uint8Array, exclusive: boolean): Uint8Array {
 
 function trackKey(ref: TrackRef): string {
   return JSON.stringify([ref.namespace, ref.name]);
+}
+
+/** The hashes to try first: the page's known ones, for an http:// URL given no hashes of its own. */
+function knownHashes(request: ConnectRequest): string[] | undefined {
+  const known = request.knownCertificateHashes;
+  if (known === undefined || known.length === 0 || (request.certificateHashes?.length ?? 0) > 0) return undefined;
+  return localRelayOrigin(request.url) === undefined ? undefined : known;
 }

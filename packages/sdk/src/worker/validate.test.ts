@@ -63,6 +63,9 @@ describe("parseRequest", () => {
     expect(rejection({ type: "pull-start", id: 1, pullId: 1, trackIds: [] })).toMatch(/trackIds/);
     expect(rejection({ type: "pull-start", id: 1, pullId: 1, trackIds: [1], credit: 0 })).toMatch(/credit/);
     expect(rejection({ type: "connect", id: 1, url: "x", certificateHashes: ["zz"] })).toMatch(/certificateHashes/);
+    expect(rejection({ type: "connect", id: 1, url: "x", knownCertificateHashes: "a".repeat(64) })).toMatch(
+      /knownCertificateHashes must be up to 16 hex SHA-256 hashes/,
+    );
     expect(rejection({ type: "connect", id: 1, url: "x", reconnect: { jitter: 2 } })).toMatch(/reconnect.jitter/);
   });
 

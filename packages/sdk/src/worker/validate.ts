@@ -169,6 +169,12 @@ function withOptional<T extends object>(target: T, extra: Record<string, unknown
   return target;
 }
 
+function hexHashes(value: unknown, what: string): string[] | undefined {
+  if (value !== undefined && (!Array.isArray(value) || value.length > 16 || value.some((hash) => !isHexHash(hash))))
+    fail(`${what} must be up to 16 hex SHA-256 hashes`);
+  return value as string[] | undefined;
+}
+
 /** The request in `data`, checked field by field; throws WorkerError("bad-request") naming the bad field. */
 export function parseRequest(data: unknown): WorkerRequest {
   const message = object(data, "a message");
@@ -176,17 +182,11 @@ export function parseRequest(data: unknown): WorkerRequest {
   const id = () => integer(message.id, "id");
   switch (type) {
     case "connect": {
-      const hashes = message.certificateHashes;
-      if (
-        hashes !== undefined &&
-        (!Array.isArray(hashes) || hashes.length > 16 || hashes.some((hash) => !isHexHash(hash)))
-      ) {
-        fail("certificateHashes must be up to 16 hex SHA-256 hashes");
-      }
       return withOptional(
         { type, id: id(), url: string(message.url, "url") },
         {
-          certificateHashes: hashes as string[] | undefined,
+          certificateHashes: hexHashes(message.certificateHashes, "certificateHashes"),
+          knownCertificateHashes: hexHashes(message.knownCertificateHashes, "knownCertificateHashes"),
           reconnect: reconnect(message.reconnect),
           liveness: liveness(message.liveness),
           cacheDurationMs: optionalInteger(message.cacheDurationMs, "cacheDurationMs", 0, 86_400_000),
