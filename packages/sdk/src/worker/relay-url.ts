@@ -2,7 +2,8 @@
 // browser's usual certificate checks, or the hashes passed in). `http://host:port/path` is moq-dev's
 // convention for a local relay with a self-signed certificate: fetch `http://host:port/certificate.sha256`,
 // then connect to `https://host:port/path` pinning that hash. A relay restarted with a new certificate
-// is found again because every (re)connection fetches the hash anew.
+// is found again because every reconnection fetches the hash anew (a first connection may try the
+// hash the page learned earlier first: service.ts).
 import { WorkerError } from "./errors.ts";
 
 export interface ResolvedRelay {
