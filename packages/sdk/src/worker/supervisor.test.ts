@@ -105,22 +105,28 @@ async function connected(upstream: ReturnType<typeof relay>) {
   return { client, track, changes };
 }
 
+/** A pull that got the first run's groups 0..3, one at a time. */
+async function pulledFirstRun(upstream: ReturnType<typeof relay>) {
+  const input = upstream.start();
+  const { client, track, changes } = await connected(upstream);
+  const pull = client.pull([track], { credit: 1 });
+  await until(() => changes.some((change) => change.status === "active"));
+  for (let group = 0; group <= 3; group++) {
+    write(input, 1, group);
+    expect(await within(text(await within(pull.next())))).toBe(`run 1 group ${group}`);
+  }
+  return { client, track, changes, pull };
+}
+
 describe("a publisher that starts again from group 0", () => {
   it("hands the open pull the new run's group 0 (and 1, 2) after the old run's 0..3", async () => {
     const upstream = relay();
-    let input = upstream.start();
-    const { client, track, changes } = await connected(upstream);
-    const pull = client.pull([track], { credit: 1 });
-    await until(() => changes.some((change) => change.status === "active"));
-    for (let group = 0; group <= 3; group++) {
-      write(input, 1, group);
-      expect(await within(text(await within(pull.next())))).toBe(`run 1 group ${group}`);
-    }
+    const { client, track, changes, pull } = await pulledFirstRun(upstream);
 
     upstream.stop();
     await until(() => changes.at(-1)?.status === "waiting");
     await sleep(50); // refused at least once meanwhile: the publisher is away
-    input = upstream.start();
+    const input = upstream.start();
     write(input, 2, 0);
     expect(await within(text(await within(pull.next())))).toBe("run 2 group 0");
     write(input, 2, 1);
@@ -152,20 +158,13 @@ describe("a publisher that starts again from group 0", () => {
 
   it("starts over when the publisher started again while the session was down (SUBSCRIBE_OK's largest is below)", async () => {
     const upstream = relay();
-    let input = upstream.start();
-    const { client, track, changes } = await connected(upstream);
-    const pull = client.pull([track], { credit: 1 });
-    await until(() => changes.some((change) => change.status === "active"));
-    for (let group = 0; group <= 3; group++) {
-      write(input, 1, group);
-      expect(await within(text(await within(pull.next())))).toBe(`run 1 group ${group}`);
-    }
+    const { client, track, pull } = await pulledFirstRun(upstream);
 
     // The session drops first, so this subscription never hears the old publication end; while it is
     // down the publisher starts again from group 0 and gets to group 1.
     upstream.servers[0]?.close(0x3, "relay restarting");
     upstream.stop();
-    input = upstream.start();
+    const input = upstream.start();
     write(input, 2, 0);
     write(input, 2, 1);
     await until(() => client.state.sessions >= 2 && client.state.state === "connected");
