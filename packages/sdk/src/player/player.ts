@@ -605,7 +605,10 @@ export class Player extends EventTarget {
       canvas.height = frame.displayHeight;
     }
     this.#context.drawImage(frame, 0, 0, canvas.width, canvas.height);
-    const latencyUs = Date.now() * 1000 - frame.timestamp;
+    // The publisher stamps with its worker's timeOrigin + now (publisher/clock.ts); the same clock here:
+    // sub-millisecond, where Date.now() is whole milliseconds and follows a step of the system clock
+    // that the publisher's clock, started before it, does not.
+    const latencyUs = (performance.timeOrigin + performance.now()) * 1000 - frame.timestamp;
     if (Math.abs(latencyUs) < SAME_CLOCK_US) {
       this.#lastLatencyMs = latencyUs / 1000;
       this.#latencies.add(performance.now(), this.#lastLatencyMs);

@@ -1,7 +1,8 @@
 // Frame timestamps on the wall clock. Each media object carries a timestamp in microseconds (the
 // legacy container); we make it Unix time in microseconds of the frame's capture, so a player on
 // the same clock (the same machine, or NTP-synchronised ones) reads glass-to-glass latency as
-// `Date.now() * 1000 - timestamp`. @moq/watch only uses differences between timestamps (it anchors
+// `(performance.timeOrigin + performance.now()) * 1000 - timestamp` (or Date.now(), to the
+// millisecond). @moq/watch only uses differences between timestamps (it anchors
 // playback on the first frame it sees), so it plays these as it plays @moq/publish's
 // performance.now()-based ones; 1.7e15 µs is far inside the 2^53 the container allows.
 //
