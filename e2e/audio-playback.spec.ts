@@ -54,9 +54,11 @@ function checkPlayed(result: PlayResult, path: string): void {
   if (result.feedLateMs.max < 10) expect(result.underrunsWhileFed).toBe(0);
   expect(result.underrunsAfterStop).toBeGreaterThanOrEqual(result.underrunsWhileFed + 1);
   expect(result.playheadAfterStop).toBeUndefined();
-  // From feeding a frame to hearing it: the queue (≲ 40 ms) plus the output's own latency.
+  // From feeding a frame to hearing it: the queue (≲ 40 ms) plus the output's own latency, when fed on
+  // time. A page that stalls leaves the playhead behind by each dry spell (it never skips sound it has
+  // not played; a CI run stalled by up to 81 ms had it at 236 ms): then only no runaway is checked.
   expect(result.delayMs.median).toBeGreaterThan(0);
-  expect(result.delayMs.median).toBeLessThan(150);
+  expect(result.delayMs.median).toBeLessThan(result.feedLateMs.max < 10 ? 150 : 1000);
 }
 
 test("plays Opus at real time from port messages", async ({ browser }) => {
