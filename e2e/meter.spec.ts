@@ -56,7 +56,7 @@ test("readable after canvas -> captureStream(30) -> <video>", async ({ browser }
   const result = await page.evaluate(() => meterPage.videoPath(4000));
   const { stats } = result;
   console.log(
-    `captureStream -> video ${result.videoWidth}x${result.videoHeight}: ${stats.count} codes, ${stats.readable}/${stats.frames} frames readable, p50 ${round(stats.p50)} ms, p95 ${round(stats.p95)} ms, p99 ${round(stats.p99)} ms; the page's longest wait between animation frames ${round(result.maxFrameGapMs)} ms`,
+    `captureStream -> video ${result.videoWidth}x${result.videoHeight}: ${stats.count} codes, ${stats.readable}/${stats.frames} frames readable, p50 ${round(stats.p50)} ms, p95 ${round(stats.p95)} ms, p99 ${round(stats.p99)} ms; the page's longest wait between animation frames ${round(stats.maxFrameGapMs)} ms`,
   );
   expect(result.videoWidth).toBe(640);
   expect(stats.count).toBeGreaterThan(60);
@@ -64,7 +64,7 @@ test("readable after canvas -> captureStream(30) -> <video>", async ({ browser }
   for (const sample of stats.samples) expect(sample).toBeGreaterThanOrEqual(0);
   // A stall of the reading page itself (a CI run had one of ~300 ms) delays every code read after
   // it by up to its length: the bound grows by a stall longer than three animation frames.
-  const stall = result.maxFrameGapMs > 50 ? result.maxFrameGapMs : 0;
+  const stall = stats.maxFrameGapMs > 50 ? stats.maxFrameGapMs : 0;
   expect(stats.p95 ?? Number.POSITIVE_INFINITY).toBeLessThan(100 + stall);
   await page.context().close();
 });

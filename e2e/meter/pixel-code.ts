@@ -280,6 +280,8 @@ export interface LatencyStats {
   /** Animation frames read, and how many of them showed a readable picture. */
   frames: number;
   readable: number;
+  /** The longest wait between two of those reads (ms): the reading page's own stalls show here. */
+  maxFrameGapMs: number;
 }
 
 export interface LatencyReader {
@@ -324,10 +326,14 @@ export function createLatencyReader(
   let samples: number[] = [];
   let frames = 0;
   let readable = 0;
+  let maxFrameGapMs = 0;
+  let lastReadAt: number | undefined;
   let handle: number | undefined;
 
   const tick = (): void => {
     const at = now();
+    if (lastReadAt !== undefined) maxFrameGapMs = Math.max(maxFrameGapMs, at - lastReadAt);
+    lastReadAt = at;
     const code = readCode(element, scratch, at, layout);
     frames++;
     if (code !== undefined) {
@@ -356,12 +362,14 @@ export function createLatencyReader(
         p99: percentile(sorted, 0.99),
         frames,
         readable,
+        maxFrameGapMs,
       };
     },
     reset(): void {
       samples = [];
       frames = 0;
       readable = 0;
+      maxFrameGapMs = 0;
     },
     stop(): void {
       if (handle !== undefined) cancelAnimationFrame(handle);

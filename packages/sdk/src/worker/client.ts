@@ -66,11 +66,9 @@ function learnCertificate(origin: string, hashes: string[]): void {
   learnedCertificates.delete(origin);
   if (hashes.length === 0) return;
   learnedCertificates.set(origin, hashes);
-  // Oldest first in a Map: keep the newest few.
-  for (const old of learnedCertificates.keys()) {
-    if (learnedCertificates.size <= MAX_LEARNED_CERTIFICATES) break;
-    learnedCertificates.delete(old);
-  }
+  // One at a time, oldest first in a Map: past the bound the oldest goes.
+  if (learnedCertificates.size > MAX_LEARNED_CERTIFICATES)
+    learnedCertificates.delete(learnedCertificates.keys().next().value as string);
 }
 
 /** Published segments' time to live when the page does not say (ms). */
